@@ -1,0 +1,157 @@
+"""Fixtures: one migrated database per test run (SQLite, or PostgreSQL when TEST_DATABASE_URL says so),
+emptied after every test, an app per test, and signed-in API clients per role."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from tracker import create_app
+from tracker.db import make_engine
+from tracker.models import Base
+from tracker.roles import SYSTEM
+from tracker.schema import migrate
+from tracker.studies.services import load_study
+from tracker.users.services import create_user
+from tracker.web.context import uow
+
+PASSWORD = "Correct-Horse-9"
+
+
+def _create_postgres_database(base_url: str) -> tuple[str, str]:
+    url = make_url(base_url)
+    name = f"tracker_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, dbname=url.database, autocommit=True
+    ) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url.set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop_postgres_database(base_url: str, name: str) -> None:
+    url = make_url(base_url)
+    with psycopg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, dbname=url.database, autocommit=True
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        url, name = _create_postgres_database(base)
+        engine = make_engine(url)
+        migrate(engine)
+        engine.dispose()
+        yield url
+        _drop_postgres_database(base, name)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'tracker.db'}"
+        engine = make_engine(url)
+        migrate(engine)
+        engine.dispose()
+        yield url
+
+
+def _empty_all_tables(app: Any) -> None:
+    engine = app.extensions["tracker"].engine
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.connect().execution_options(write=True) as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - table names from our metadata
+        conn.commit()
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Override in a test module to change settings for its app."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, app_config: dict[str, Any], tmp_path) -> Iterator[Any]:  # noqa: ANN001
+    settings = {
+        "DATABASE_URL": database_url,
+        "AUTO_MIGRATE": False,
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "QR_SIGNING_KEY": "test-qr-signing-key",
+        **app_config,
+    }
+    application = create_app(settings)
+    application.instance_path = str(tmp_path)
+    with application.app_context():
+        load_study(uow(), SYSTEM, "umsis")
+    yield application
+    _empty_all_tables(application)
+    application.extensions["tracker"].engine.dispose()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Any) -> Any:
+    return app.test_cli_runner()
+
+
+class ApiClient:
+    """A test client that signs its calls with one user's bearer token."""
+
+    def __init__(self, client: Any, token: str, username: str, role: str) -> None:
+        self.client, self.token, self.username, self.role = client, token, username, role
+
+    def _headers(self, extra: dict | None) -> dict:
+        return {"Authorization": f"Bearer {self.token}", **(extra or {})}
+
+    def get(self, url: str, **kw: Any) -> Any:
+        return self.client.get(url, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def post(self, url: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.post(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def patch(self, url: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.patch(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def delete(self, url: str, **kw: Any) -> Any:
+        return self.client.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
+
+
+@pytest.fixture
+def make_user(app: Any):  # noqa: ANN201
+    """make_user(role, username=None) -> username; the password is PASSWORD."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: str, username: str | None = None, full_name: str = "") -> str:
+        name = username or f"{role}{next(counter)}"
+        with app.app_context():
+            create_user(uow(), SYSTEM, name, role, PASSWORD, full_name or f"{role.title()} Tester")
+        return name
+
+    return make
+
+
+@pytest.fixture
+def login(client: Any, make_user: Any):  # noqa: ANN201
+    """login(role, username=None) -> ApiClient signed in as a new user of that role."""
+
+    def sign_in(role: str, username: str | None = None) -> ApiClient:
+        name = make_user(role, username)
+        response = client.post("/api/v1/auth/token", json={"username": name, "password": PASSWORD})
+        assert response.status_code == 200, response.json
+        return ApiClient(client, response.json["token"], name, role)
+
+    return sign_in

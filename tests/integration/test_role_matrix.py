@@ -1,0 +1,74 @@
+"""Every route, API and page, against every role: generated from the app's URL map, so a new route
+without an entry in EXPECTED fails here."""
+
+import re
+
+import pytest
+
+from tracker.roles import ROLES
+
+ALL = ROLES
+PUBLIC = ()
+
+# (method, rule) -> the roles allowed; PUBLIC needs no sign-in.
+EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
+    ("POST", "/api/v1/auth/token"): PUBLIC,
+    ("DELETE", "/api/v1/auth/token"): ALL,
+    ("GET", "/api/v1/openapi.json"): PUBLIC,
+    ("GET", "/api/v1/audit"): ("qa", "admin"),
+    ("GET", "/api/v1/audit/export.csv"): ("qa", "admin"),
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/static/<path:filename>"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): PUBLIC,
+    ("GET", "/"): ALL,
+}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, rule
+
+
+def test_every_route_has_an_expected_entry_and_its_guard_agrees(app):
+    seen = set()
+    for method, rule in _routes(app):
+        key = (method, rule.rule)
+        seen.add(key)
+        assert key in EXPECTED, f"{method} {rule.rule} has no entry in the role matrix"
+        view = app.view_functions[rule.endpoint]
+        declared = getattr(view, "required_roles", PUBLIC)
+        assert set(declared) == set(EXPECTED[key]), f"{method} {rule.rule}: guard says {declared}"
+    assert seen == set(EXPECTED), f"entries for routes that do not exist: {set(EXPECTED) - seen}"
+
+
+def _url(rule: str) -> str:
+    return re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "NOSUCH1", rule)
+
+
+GUARDED_API = sorted((m, r, roles) for (m, r), roles in EXPECTED.items() if roles and r.startswith("/api/"))
+GUARDED_PAGES = sorted(
+    (m, r, roles) for (m, r), roles in EXPECTED.items() if roles and not r.startswith("/api/")
+)
+
+
+@pytest.mark.parametrize(("method", "rule", "roles"), GUARDED_API)
+def test_api_route_refuses_no_token_with_401_and_other_roles_with_403(client, login, method, rule, roles):
+    url = _url(rule)
+    assert client.open(url, method=method, json={}).status_code == 401
+    for role in set(ROLES) - set(roles):
+        signed_in = login(role)
+        response = client.open(
+            url, method=method, json={}, headers={"Authorization": f"Bearer {signed_in.token}"}
+        )
+        assert response.status_code == 403, f"{role} reached {method} {rule}"
+        assert response.json["error"]["code"] == "wrong_role"
+
+
+@pytest.mark.parametrize(("method", "rule", "roles"), GUARDED_PAGES)
+def test_pages_send_a_stranger_to_sign_in(client, method, rule, roles):
+    response = client.open(_url(rule), method=method)
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]

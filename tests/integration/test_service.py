@@ -1,0 +1,63 @@
+"""Health, the OpenAPI document, configuration, and models against migrations."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from tracker import create_app
+from tracker.config import ConfigError
+from tracker.models import Base
+
+
+def test_healthz_needs_no_token(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_openapi_describes_every_api_route(app, client):
+    doc = client.get("/api/v1/openapi.json").json
+    assert doc["openapi"].startswith("3.")
+    documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/"):
+            path = rule.rule.replace("<", "{").replace(">", "")
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                assert (method, path) in documented, f"{method} {path} is not in the OpenAPI document"
+    token = doc["paths"]["/api/v1/auth/token"]["post"]
+    assert token["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("TokenRequest")
+
+
+def test_production_refuses_to_start_without_its_keys(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("QR_SIGNING_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY and QR_SIGNING_KEY"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "AUTO_MIGRATE": False})
+
+
+def test_production_starts_with_its_keys(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("QR_SIGNING_KEY", "q" * 32)
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "AUTO_MIGRATE": False})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    app.extensions["tracker"].engine.dispose()
+
+
+def test_models_and_migrations_agree(app):
+    engine = app.extensions["tracker"].engine
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert diff == []
+
+
+def test_sqlite_runs_durable_settings(app):
+    engine = app.extensions["tracker"].engine
+    if engine.dialect.name != "sqlite":
+        assert engine.dialect.name == "postgresql"
+        return
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -1,0 +1,65 @@
+"""Chain-of-custody tracker for blinded cell therapy trials: the application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import sessionmaker
+
+from tracker.config import load_settings
+from tracker.db import make_engine
+from tracker.users.services import LoginPolicy
+from tracker.web.context import TrackerState
+
+csrf = CSRFProtect()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__, instance_relative_config=True, template_folder="../templates", static_folder="../static"
+    )
+    app.config.update(load_settings(app.instance_path, config))
+    logging.basicConfig(level=logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["tracker"] = TrackerState(
+        engine=engine,
+        session_factory=sessionmaker(engine, expire_on_commit=False),
+        login_policy=LoginPolicy(
+            max_failures=app.config["LOGIN_MAX_FAILURES"],
+            lockout_minutes=app.config["LOGIN_LOCKOUT_MINUTES"],
+            token_ttl_minutes=app.config["TOKEN_TTL_MINUTES"],
+        ),
+    )
+
+    csrf.init_app(app)
+    _register_blueprints(app)
+
+    from tracker.web.errors import register_error_handlers
+    from tracker.web.security import register_security_headers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+
+    from tracker.cli import prepare_database, register_cli
+
+    register_cli(app)
+    if app.config["AUTO_MIGRATE"]:
+        prepare_database(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from tracker.audit import api as audit_api
+    from tracker.users import api as users_api
+    from tracker.web import meta, pages
+
+    for module in (users_api, audit_api, meta):
+        csrf.exempt(module.bp)  # the API authenticates with bearer tokens, never cookies
+        app.register_blueprint(module.bp)
+    app.register_blueprint(meta.health_bp)
+    app.register_blueprint(pages.bp)

@@ -1,0 +1,40 @@
+"""Audit trail query and answer schemas."""
+
+from marshmallow import Schema, fields, validate
+
+from tracker.audit.rules import ENTITY_TYPES
+
+
+class AuditQuery(Schema):
+    after_seq = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
+    entity_type = fields.String(validate=validate.OneOf(ENTITY_TYPES))
+    entity_id = fields.String(validate=validate.Length(min=1, max=80))
+    since = fields.AwareDateTime()
+    until = fields.AwareDateTime()
+
+
+class AuditEntity(Schema):
+    type = fields.String()
+    id = fields.String()
+
+
+class AuditEventOut(Schema):
+    seq = fields.Integer()
+    at = fields.AwareDateTime()
+    user = fields.String()
+    role = fields.String()
+    action = fields.String()
+    entity_type = fields.String()
+    entity_id = fields.String()
+    entity = fields.Nested(AuditEntity)
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+    reason = fields.String(allow_none=True)
+    prev_hash = fields.String()
+    hash = fields.String()
+
+
+class AuditPage(Schema):
+    events = fields.List(fields.Nested(AuditEventOut))
+    next_after_seq = fields.Integer(allow_none=True)

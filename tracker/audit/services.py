@@ -1,0 +1,218 @@
+"""Writing, reading and verifying the audit chain. Every write happens inside the caller's transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.audit import rules
+from tracker.audit.models import AuditEvent, AuditHead
+from tracker.db import utcnow
+from tracker.roles import Actor, is_unblinded
+
+HEAD_ID = 1
+
+
+def record_event(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> AuditEvent:
+    """Append one event to the chain, in the same transaction as the change it records."""
+    # Locking the head row serialises writers (a row lock on PostgreSQL; SQLite writers already hold
+    # the database lock from BEGIN IMMEDIATE), so two transactions can never extend the same head.
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=HEAD_ID, seq=0, hash=rules.GENESIS_HASH)
+        session.add(head)
+    fields = {
+        "seq": head.seq + 1,
+        "at": utcnow().isoformat(),
+        "user": actor.username,
+        "role": actor.role,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id),
+        "before": rules.normalise(before),
+        "after": rules.normalise(after),
+        "reason": reason,
+        "prev_hash": head.hash,
+    }
+    canonical = rules.canonical_bytes(fields)
+    event = AuditEvent(
+        seq=fields["seq"],
+        at=dt.datetime.fromisoformat(fields["at"]),
+        username=actor.username,
+        role=actor.role,
+        action=action,
+        entity_type=entity_type,
+        entity_id=fields["entity_id"],
+        before=fields["before"],
+        after=fields["after"],
+        reason=reason,
+        prev_hash=head.hash,
+        hash=rules.event_hash(canonical),
+        canonical=canonical,
+    )
+    session.add(event)
+    head.seq, head.hash = event.seq, event.hash
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    after_seq: int = 0
+    limit: int = 500
+    entity_type: str | None = None
+    entity_id: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+def _filtered(flt: AuditFilter):  # noqa: ANN202
+    query = select(AuditEvent).where(AuditEvent.seq > flt.after_seq).order_by(AuditEvent.seq)
+    if flt.entity_type:
+        query = query.where(AuditEvent.entity_type == flt.entity_type)
+    if flt.entity_id:
+        query = query.where(AuditEvent.entity_id == flt.entity_id)
+    if flt.since:
+        query = query.where(AuditEvent.at >= flt.since)
+    if flt.until:
+        query = query.where(AuditEvent.at <= flt.until)
+    return query
+
+
+def event_view(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "at": event.at,
+        "user": event.username,
+        "role": event.role,
+        "action": event.action,
+        "entity_type": event.entity_type,
+        "entity_id": event.entity_id,
+        "entity": {"type": event.entity_type, "id": event.entity_id},
+        "before": event.before,
+        "after": event.after,
+        "reason": event.reason,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
+
+
+def _as_reader_may_see(actor: Actor, view: dict[str, Any]) -> dict[str, Any] | None:
+    return view if is_unblinded(actor.role) else rules.redact_for_blinded(view)
+
+
+def list_events(session: Session, actor: Actor, flt: AuditFilter) -> list[dict[str, Any]]:
+    events = session.execute(_filtered(flt).limit(flt.limit)).scalars()
+    return [v for e in events if (v := _as_reader_may_see(actor, event_view(e))) is not None]
+
+
+def iter_events(
+    session: Session, actor: Actor, flt: AuditFilter, batch: int = 2000
+) -> Iterator[dict[str, Any]]:
+    """Every matching event, read in batches so that a large export runs in bounded memory."""
+    after = flt.after_seq
+    while True:
+        page = (
+            session.execute(
+                _filtered(
+                    AuditFilter(after, batch, flt.entity_type, flt.entity_id, flt.since, flt.until)
+                ).limit(batch)
+            )
+            .scalars()
+            .all()
+        )
+        if not page:
+            return
+        for event in page:
+            view = _as_reader_may_see(actor, event_view(event))
+            if view is not None:
+                yield view
+        after = page[-1].seq
+        session.expunge_all()
+
+
+def chain_head(session: Session) -> tuple[int, str]:
+    head = session.get(AuditHead, HEAD_ID)
+    return (head.seq, head.hash) if head else (0, rules.GENESIS_HASH)
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    events: int
+    broken_seq: int | None = None
+    problem: str | None = None
+
+
+_COLUMNS = (
+    AuditEvent.seq, AuditEvent.at, AuditEvent.username, AuditEvent.role, AuditEvent.action,
+    AuditEvent.entity_type, AuditEvent.entity_id, AuditEvent.before, AuditEvent.after, AuditEvent.reason,
+    AuditEvent.prev_hash, AuditEvent.hash, AuditEvent.canonical,
+)  # fmt: skip
+
+
+def _row_problem(row: Any, expected_seq: int, prev_hash: str) -> str | None:
+    canonical = bytes(row.canonical)
+    if rules.event_hash(canonical) != row.hash:
+        return "hash does not match the stored event"
+    if row.seq != expected_seq:
+        return f"sequence gap: expected seq {expected_seq}"
+    if row.prev_hash != prev_hash:
+        return "prev_hash does not match the previous event's hash"
+    stored = json.loads(canonical)
+    columns = {
+        "seq": row.seq, "user": row.username, "role": row.role, "action": row.action,
+        "entity_type": row.entity_type, "entity_id": row.entity_id, "before": row.before, "after": row.after,
+        "reason": row.reason, "prev_hash": row.prev_hash,
+    }  # fmt: skip
+    for key, value in columns.items():
+        if stored[key] != value:
+            return f"column {key} differs from the hashed event"
+    if dt.datetime.fromisoformat(stored["at"]) != row.at:
+        return "column at differs from the hashed event"
+    return None
+
+
+def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
+    """Walk the chain from the start; report the first row that breaks it."""
+    prev_hash, expected, count = rules.GENESIS_HASH, 1, 0
+    after = 0
+    while True:
+        rows = session.execute(
+            select(*_COLUMNS).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        if not rows:
+            break
+        for row in rows:
+            problem = _row_problem(row, expected, prev_hash)
+            if problem:
+                return VerifyResult(False, count, row.seq, problem)
+            prev_hash, expected, count = row.hash, expected + 1, count + 1
+        after = rows[-1].seq
+    head_seq, head_hash = chain_head(session)
+    if (head_seq, head_hash) != (count, prev_hash):
+        return VerifyResult(
+            False,
+            count,
+            count + 1 if head_seq > count else head_seq,
+            "chain head disagrees: events missing at the end",
+        )
+    return VerifyResult(True, count)

@@ -1,0 +1,55 @@
+"""Settings from the environment, with development defaults kept in the instance folder."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """The app must not start with these settings."""
+
+
+def _instance_secret(instance: Path, name: str) -> str:
+    # Development keeps its keys in instance/ so sessions and printed QR labels survive a restart.
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / name
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
+    instance = Path(instance_path)
+    env = os.environ.get("TRACKER_ENV", "development")
+    settings: dict = {
+        "TRACKER_ENV": env,
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'tracker.db'}"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "QR_SIGNING_KEY": os.environ.get("QR_SIGNING_KEY"),
+        "SITE_TIMEZONE": os.environ.get("SITE_TIMEZONE", "UTC"),
+        "SITE_NAME": os.environ.get("SITE_NAME", "site-01"),
+        "DEFAULT_STUDY": os.environ.get("DEFAULT_STUDY", "umsis"),
+        "TOKEN_TTL_MINUTES": int(os.environ.get("TOKEN_TTL_MINUTES", "480")),
+        "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")),
+        "AUTO_MIGRATE": True,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_MINUTES", "30")) * 60,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+    if overrides:
+        settings.update(overrides)
+    if settings["TRACKER_ENV"] == "production":
+        missing = [key for key in ("SECRET_KEY", "QR_SIGNING_KEY") if not settings.get(key)]
+        if missing:
+            raise ConfigError(f"TRACKER_ENV=production needs {' and '.join(missing)} set in the environment")
+        settings["SESSION_COOKIE_SECURE"] = True
+    else:
+        settings["SECRET_KEY"] = settings["SECRET_KEY"] or _instance_secret(instance, "secret_key")
+        settings["QR_SIGNING_KEY"] = settings["QR_SIGNING_KEY"] or _instance_secret(
+            instance, "qr_signing_key"
+        )
+    return settings

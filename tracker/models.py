@@ -1,0 +1,8 @@
+"""Every table, imported in one place so that metadata and migrations see the whole schema."""
+
+from tracker.audit.models import AuditEvent, AuditHead
+from tracker.db import Base
+from tracker.studies.models import Study
+from tracker.users.models import ApiToken, LoginAttempt, User
+
+__all__ = ["ApiToken", "AuditEvent", "AuditHead", "Base", "LoginAttempt", "Study", "User"]

@@ -1,0 +1,29 @@
+"""The roles of the contract and who among them may know the allocation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("admin", "gmp", "qa", "pharmacist", "nurse", "investigator", "statistician")
+UNBLINDED_ROLES = frozenset({"pharmacist", "statistician"})
+
+
+def is_unblinded(role: str) -> bool:
+    return role in UNBLINDED_ROLES
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: passed into every service, never read from Flask inside the domain."""
+
+    user_id: int
+    username: str
+    full_name: str
+    role: str
+
+    @property
+    def unblinded(self) -> bool:
+        return is_unblinded(self.role)
+
+
+SYSTEM = Actor(user_id=0, username="system", full_name="System", role="admin")

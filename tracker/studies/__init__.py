@@ -1,0 +1,1 @@
+"""Study definitions as data: arms, strata, QC specifications, dose, windows and label text."""

@@ -1,0 +1,166 @@
+"""The JSON API's plumbing: one decorator declares a route's roles and schemas, parses and documents it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, current_app, jsonify, request
+from marshmallow import Schema, fields
+
+from tracker.errors import DomainError, Invalid
+from tracker.web.guard import requires
+
+
+class MalformedJson(DomainError):
+    status = 400
+    code = "malformed_json"
+
+
+@dataclass
+class RouteDoc:
+    blueprint: Blueprint
+    rule: str
+    method: str
+    roles: tuple[str, ...]
+    summary: str
+    body: type[Schema] | None = None
+    query: type[Schema] | None = None
+    answers: dict[int, type[Schema] | str | None] = field(default_factory=dict)
+
+
+ROUTES: list[RouteDoc] = []
+
+
+def load_body(schema: type[Schema]) -> dict[str, Any]:
+    text = request.get_data(as_text=True)
+    try:
+        raw = json.loads(text) if text.strip() else {}
+    except ValueError:
+        raise MalformedJson("The request body is not valid JSON") from None
+    if not isinstance(raw, dict):
+        raise Invalid(
+            "The request body must be a JSON object", details={"_schema": ["must be a JSON object"]}
+        )
+    return schema().load(raw)
+
+
+def load_query(schema: type[Schema]) -> dict[str, Any]:
+    return schema().load(request.args.to_dict())
+
+
+def endpoint(
+    bp: Blueprint,
+    rule: str,
+    method: str,
+    *,
+    roles: tuple[str, ...],
+    summary: str,
+    body: type[Schema] | None = None,
+    query: type[Schema] | None = None,
+    answers: dict[int, type[Schema] | str | None] | None = None,
+) -> Callable:
+    """Register `rule` on `bp`: the guard runs first, then the body and query are validated into kwargs."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def handler(**kwargs: Any) -> Any:
+            if body is not None:
+                kwargs["body"] = load_body(body)
+            if query is not None:
+                kwargs["query"] = load_query(query)
+            return view(**kwargs)
+
+        guarded = requires(*roles)(handler)
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=guarded, methods=[method])
+        ROUTES.append(RouteDoc(bp, rule, method, roles, summary, body, query, answers or {}))
+        return guarded
+
+    return decorate
+
+
+def answer(schema: Schema, obj: Any, status: int = 200) -> tuple[Any, int]:
+    return jsonify(schema.dump(obj)), status
+
+
+class ErrorDetail(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    details = fields.Dict(required=True)
+
+
+class ErrorBody(Schema):
+    """Every error answers {"error": {"code", "message", "details"}}."""
+
+    error = fields.Nested(ErrorDetail, required=True)
+
+
+def api_blueprint(name: str, import_name: str) -> Blueprint:
+    """A feature's API blueprint, mounted under /api/v1."""
+    return Blueprint(name, import_name, url_prefix="/api/v1")
+
+
+def _openapi_path(prefix: str, rule: str) -> str:
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", prefix + rule)
+
+
+def build_openapi() -> dict[str, Any]:
+    spec = APISpec(
+        title="Cell therapy chain-of-custody tracker",
+        version="1",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("ErrorBody", schema=ErrorBody)
+    paths: dict[str, dict[str, Any]] = {}
+    for doc in ROUTES:
+        path = _openapi_path(doc.blueprint.url_prefix or "", doc.rule)
+        operation: dict[str, Any] = {"summary": doc.summary, "responses": {}}
+        operation["description"] = (
+            f"Roles: {', '.join(doc.roles)}." if doc.roles else "No authentication needed."
+        )
+        if doc.roles:
+            operation["security"] = [{"bearer": []}]
+        params = [
+            {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"\{([a-z_]+)\}", path)
+        ]
+        if doc.query is not None:
+            params.append({"in": "query", "schema": doc.query})
+        if params:
+            operation["parameters"] = params
+        if doc.body is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": doc.body}},
+            }
+        for status, schema in (doc.answers or {200: None}).items():
+            if isinstance(schema, str):
+                operation["responses"][str(status)] = {"description": "OK", "content": {schema: {}}}
+            elif schema is None:
+                operation["responses"][str(status)] = {"description": "OK"}
+            else:
+                operation["responses"][str(status)] = {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": schema}},
+                }
+        error = {"description": "Error", "content": {"application/json": {"schema": "ErrorBody"}}}
+        operation["responses"]["default"] = error
+        paths.setdefault(path, {})[doc.method.lower()] = operation
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+def openapi_document() -> dict[str, Any]:
+    cache = current_app.extensions.setdefault("openapi", {})
+    if "doc" not in cache:
+        cache["doc"] = build_openapi()
+    return cache["doc"]

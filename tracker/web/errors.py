@@ -1,0 +1,68 @@
+"""Every error, domain or HTTP, becomes the contract's body on the API and a readable page elsewhere."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template
+from flask_wtf.csrf import CSRFError
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from tracker.errors import DomainError
+from tracker.web.guard import is_api_request
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
+def _respond(status: int, code: str, message: str, details: dict | None = None):  # noqa: ANN202
+    if is_api_request():
+        body = {"error": {"code": code, "message": message, "details": details or {}}}
+        return jsonify(body), status
+    return render_template(
+        "error.html", status=status, code=code, message=message, details=details or {}
+    ), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):  # noqa: ANN202
+        return _respond(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(ValidationError)
+    def validation_error(exc: ValidationError):  # noqa: ANN202
+        details = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        return _respond(422, "validation_failed", "Some fields are missing or invalid", details)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):  # noqa: ANN202
+        return _respond(
+            400, "csrf_failed", "The form expired or did not come from this site: reload and try again"
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):  # noqa: ANN202
+        status = exc.code or 500
+        code = _HTTP_CODES.get(status, "http_error")
+        messages = {
+            404: "Nothing exists at this address",
+            405: "This address does not accept that method",
+            413: "The upload is too large",
+        }
+        return _respond(status, code, messages.get(status, exc.description or "Request failed"))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):  # noqa: ANN202
+        log.exception("unhandled error")  # the traceback, never the request body (it may hold a password)
+        return _respond(500, "internal_error", "Something went wrong on the server; nothing was saved")

@@ -1,0 +1,53 @@
+"""Pages shared by every role: sign-in, sign-out and the home page that leads to each workspace."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+
+from tracker.errors import TooManyAttempts, Unauthorized
+from tracker.roles import ROLES
+from tracker.users import services
+from tracker.web.context import login_policy, uow
+from tracker.web.guard import requires
+
+bp = Blueprint("pages", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only a path on this site: never an open redirect.
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("pages.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        try:
+            actor = services.check_password(
+                uow(), request.form.get("username", ""), request.form.get("password", ""), login_policy()
+            )
+        except (Unauthorized, TooManyAttempts) as exc:
+            error = exc.message
+        else:
+            session.clear()  # a new session on sign-in: no fixation
+            session.permanent = True
+            session["user_id"] = actor.user_id
+            return redirect(_safe_next(request.args.get("next")))
+    status = 401 if error else 200
+    return render_template("login.html", error=error), status
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("pages.login"))
+
+
+@bp.get("/")
+@requires(*ROLES)
+def home():
+    return render_template("home.html", actor=g.actor)
