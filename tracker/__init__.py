@@ -40,9 +40,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
 
     from tracker.web.errors import register_error_handlers
+    from tracker.web.filters import register_filters
     from tracker.web.security import register_security_headers
 
     register_error_handlers(app)
+    register_filters(app)
     register_security_headers(app)
 
     from tracker.cli import prepare_database, register_cli

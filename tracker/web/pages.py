@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
 from tracker.errors import TooManyAttempts, Unauthorized
 from tracker.roles import ROLES
@@ -13,6 +13,9 @@ from tracker.web.context import login_policy, uow
 from tracker.web.guard import requires
 
 bp = Blueprint("pages", __name__)
+
+# Each role's workspaces on the home page: (title, endpoint, roles). Features add their pages here.
+WORKSPACES: list[tuple[str, str, tuple[str, ...]]] = []
 
 
 def _safe_next(target: str | None) -> str:
@@ -50,4 +53,9 @@ def logout():
 @bp.get("/")
 @requires(*ROLES)
 def home():
-    return render_template("home.html", actor=g.actor)
+    links = [
+        {"title": title, "url": url_for(endpoint)}
+        for title, endpoint, roles in WORKSPACES
+        if g.actor.role in roles and endpoint in current_app.view_functions
+    ]
+    return render_template("home.html", actor=g.actor, workspaces=links)
