@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+import orjson
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from tracker.audit import rules
@@ -162,31 +163,62 @@ class VerifyResult:
     problem: str | None = None
 
 
-_COLUMNS = (
-    AuditEvent.seq, AuditEvent.at, AuditEvent.username, AuditEvent.role, AuditEvent.action,
-    AuditEvent.entity_type, AuditEvent.entity_id, AuditEvent.before, AuditEvent.after, AuditEvent.reason,
-    AuditEvent.prev_hash, AuditEvent.hash, AuditEvent.canonical,
-)  # fmt: skip
+_TABLE = AuditEvent.__table__
+# Raw column values (no type processing): verification reads every event ever written, so it parses only what
+# it compares, and the same way on every database.
+_VERIFY_COLUMNS = [
+    type_coerce(_TABLE.c[name], String) if name in ("at", "before", "after") else _TABLE.c[name]
+    for name in (
+        "seq", "at", "username", "role", "action", "entity_type", "entity_id",
+        "before", "after", "reason", "prev_hash", "hash", "canonical",
+    )
+]  # fmt: skip
+
+
+_SCALAR_KEYS = ("seq", "user", "role", "action", "entity_type", "entity_id", "reason", "prev_hash")
+
+
+def _json(raw: Any) -> Any:
+    return orjson.loads(raw) if isinstance(raw, str) else raw
+
+
+def _utc_naive(raw: Any) -> dt.datetime:
+    value = dt.datetime.fromisoformat(raw) if isinstance(raw, str) else raw
+    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def _row_problem(row: Any, expected_seq: int, prev_hash: str) -> str | None:
-    canonical = bytes(row.canonical)
-    if rules.event_hash(canonical) != row.hash:
+    (
+        seq,
+        at,
+        username,
+        role,
+        action,
+        entity_type,
+        entity_id,
+        before,
+        after,
+        reason,
+        row_prev,
+        digest,
+        canonical,
+    ) = row
+    if hashlib.sha256(canonical).hexdigest() != digest:
         return "hash does not match the stored event"
-    if row.seq != expected_seq:
+    if seq != expected_seq:
         return f"sequence gap: expected seq {expected_seq}"
-    if row.prev_hash != prev_hash:
+    if row_prev != prev_hash:
         return "prev_hash does not match the previous event's hash"
-    stored = json.loads(canonical)
-    columns = {
-        "seq": row.seq, "user": row.username, "role": row.role, "action": row.action,
-        "entity_type": row.entity_type, "entity_id": row.entity_id, "before": row.before, "after": row.after,
-        "reason": row.reason, "prev_hash": row.prev_hash,
-    }  # fmt: skip
-    for key, value in columns.items():
-        if stored[key] != value:
-            return f"column {key} differs from the hashed event"
-    if dt.datetime.fromisoformat(stored["at"]) != row.at:
+    stored = orjson.loads(canonical)
+    columns = (seq, username, role, action, entity_type, entity_id, reason, row_prev)
+    if tuple(stored[key] for key in _SCALAR_KEYS) != columns:
+        key = next(k for k, v in zip(_SCALAR_KEYS, columns, strict=True) if stored[k] != v)
+        return f"column {key} differs from the hashed event"
+    if _json(before) != stored["before"]:
+        return "column before differs from the hashed event"
+    if _json(after) != stored["after"]:
+        return "column after differs from the hashed event"
+    if _utc_naive(at) != _utc_naive(stored["at"]):
         return "column at differs from the hashed event"
     return None
 
@@ -196,17 +228,20 @@ def verify_chain(session: Session, batch: int = 5000) -> VerifyResult:
     prev_hash, expected, count = rules.GENESIS_HASH, 1, 0
     after = 0
     while True:
-        rows = session.execute(
-            select(*_COLUMNS).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(batch)
-        ).all()
+        # Core rows, not ORM entities: verification reads every event ever written.
+        rows = (
+            session.connection()
+            .execute(select(*_VERIFY_COLUMNS).where(_TABLE.c.seq > after).order_by(_TABLE.c.seq).limit(batch))
+            .all()
+        )
         if not rows:
             break
         for row in rows:
             problem = _row_problem(row, expected, prev_hash)
             if problem:
-                return VerifyResult(False, count, row.seq, problem)
-            prev_hash, expected, count = row.hash, expected + 1, count + 1
-        after = rows[-1].seq
+                return VerifyResult(False, count, row[0], problem)
+            prev_hash, expected, count = row[11], expected + 1, count + 1
+        after = rows[-1][0]
     head_seq, head_hash = chain_head(session)
     if (head_seq, head_hash) != (count, prev_hash):
         return VerifyResult(
