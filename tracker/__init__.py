@@ -41,10 +41,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from tracker.web.errors import register_error_handlers
     from tracker.web.filters import register_filters
+    from tracker.web.i18n import init_i18n
     from tracker.web.security import register_security_headers
 
     register_error_handlers(app)
     register_filters(app)
+    init_i18n(app)
     register_security_headers(app)
 
     from tracker.cli import prepare_database, register_cli
@@ -58,10 +60,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from tracker.audit import api as audit_api
     from tracker.users import api as users_api
-    from tracker.web import meta, pages
+    from tracker.web import i18n, meta, pages
 
     for module in (users_api, audit_api, meta):
         csrf.exempt(module.bp)  # the API authenticates with bearer tokens, never cookies
         app.register_blueprint(module.bp)
     app.register_blueprint(meta.health_bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(i18n.bp)

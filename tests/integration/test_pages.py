@@ -57,3 +57,15 @@ def test_pages_carry_security_headers(client):
 def test_the_api_does_not_need_csrf_with_a_bearer_token(login):
     qa = login("qa")
     assert qa.delete("/api/v1/auth/token").status_code == 200
+
+
+def test_the_browser_language_picks_chinese(client):
+    response = client.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"})
+    assert "登录" in response.get_data(as_text=True)
+
+
+def test_the_chosen_language_is_remembered(client):
+    token = _csrf(client.get("/login").data)
+    client.post("/language", data={"lang": "zh", "next": "/login", "csrf_token": token})
+    page = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "用户名" in page

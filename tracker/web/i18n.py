@@ -1,0 +1,49 @@
+"""Languages: English and Simplified Chinese; the user's choice is remembered, else the browser's."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, redirect, request, session, url_for
+from flask_babel import Babel
+
+LANGUAGES = {"en": "English", "zh": "简体中文"}
+TRANSLATIONS = "translations"  # relative to the tracker package
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES)) or "en"
+
+
+@bp.post("/language")
+def choose_language():
+    lang = request.form.get("lang", "")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+    target = request.form.get("next", "")
+    safe = target.startswith("/") and not target.startswith("//")
+    return redirect(target if safe else url_for("pages.home"))
+
+
+def init_i18n(app: Flask) -> None:
+    Babel(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=lambda: app.config["SITE_TIMEZONE"],
+        default_translation_directories=TRANSLATIONS,
+    )
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["current_lang"] = select_locale
+
+
+def N_(message: str) -> str:  # noqa: N802 - the marker name pybabel extracts by default
+    """Marks a string for the catalogue where it is translated later (role names, workspace titles)."""
+    return message
+
+
+ROLE_NAMES = (
+    N_("admin"), N_("gmp"), N_("qa"), N_("pharmacist"), N_("nurse"), N_("investigator"), N_("statistician"),
+)  # fmt: skip
