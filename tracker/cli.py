@@ -5,12 +5,14 @@ from __future__ import annotations
 import secrets
 import string
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
 from tracker.audit.services import verify_chain
+from tracker.backup import backup, restore
 from tracker.errors import DomainError
 from tracker.roles import ROLES, SYSTEM
 from tracker.schema import migrate
@@ -103,6 +105,40 @@ def register_cli(app: Flask) -> None:
             return
         click.echo(f"Audit chain BROKEN at seq {result.broken_seq}: {result.problem}", err=True)
         sys.exit(1)
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(path: Path) -> None:
+        """Write a consistent copy of the whole database to PATH (a new file)."""
+        try:
+            backup(state().engine, path)
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"Backup written to {path}.")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Confirm that the database's current content is replaced.")
+    def restore_command(path: Path, yes: bool) -> None:
+        """Replace the database's content with the backup at PATH, then verify the audit chain."""
+        if not yes:
+            click.echo(
+                "Restoring replaces everything in the database: run again with --yes to confirm.", err=True
+            )
+            sys.exit(2)
+        try:
+            restore(state().engine, path)
+        except DomainError as exc:
+            _fail(exc)
+        with reader() as work:
+            result = verify_chain(work.session)
+        if not result.ok:
+            click.echo(
+                f"Restored, but the audit chain is BROKEN at seq {result.broken_seq}: {result.problem}",
+                err=True,
+            )
+            sys.exit(1)
+        click.echo(f"Restored from {path}; audit chain intact: {result.events} events.")
 
     @app.cli.command("demo")
     def demo() -> None:
