@@ -42,6 +42,16 @@ def test_the_printed_qr_reads_back_to_exactly_the_payload(dpi):
     assert found[0].ec_level == "M"
 
 
+def test_the_qr_is_vector_drawing_not_a_picture():
+    assert b"/Subtype /Image" not in render_label_pdf(sample_label())
+
+
+def test_the_longest_payload_the_label_allows_still_fits_the_one_qr_version():
+    payload = "CT1-$%*+./:0123456789 ABCDEFGHIJKLMNOPQ"[:38]
+    (page,) = _pages(render_label_pdf(sample_label(qr_payload=payload)))
+    assert [code.text for code in _scan(page, 300)] == [payload]
+
+
 def test_the_qr_keeps_its_quiet_zone_of_four_modules():
     label = sample_label()
     (page,) = _pages(render_label_pdf(label))
