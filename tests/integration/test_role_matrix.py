@@ -23,6 +23,21 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): PUBLIC,
     ("GET", "/"): ALL,
+    # randomization, enrolment and code-break (issue 4)
+    ("POST", "/api/v1/randomization/lists"): ("statistician",),
+    ("GET", "/api/v1/randomization/lists"): ("statistician",),
+    ("POST", "/api/v1/randomization/lists/import"): ("statistician",),
+    ("POST", "/api/v1/participants"): ("investigator",),
+    ("GET", "/api/v1/participants/<participant_id>"): ("investigator", "nurse", "pharmacist"),
+    ("POST", "/api/v1/participants/<participant_id>/unblind"): ("investigator",),
+    ("GET", "/api/v1/reports/code-breaks"): ("qa", "admin"),
+    ("GET", "/api/v1/reports/code-breaks.csv"): ("qa", "admin"),
+    ("GET", "/randomization"): ("statistician",),
+    ("GET", "/participants/enrol"): ("investigator",),
+    ("POST", "/participants/enrol"): ("investigator",),
+    ("GET", "/participants/code-break"): ("investigator",),
+    ("POST", "/participants/code-break"): ("investigator",),
+    ("GET", "/notifications"): ("qa", "admin"),
 }
 
 

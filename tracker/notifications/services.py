@@ -1,0 +1,89 @@
+"""Queueing notifications inside a caller's transaction, listing them, and e-mailing the unsent ones."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.db import UnitOfWork, utcnow
+from tracker.notifications.models import Notification
+
+log = logging.getLogger(__name__)
+
+AUDIENCES = ("qa", "sponsor", "statistician")
+
+
+def queue_notification(session: Session, kind: str, audience: str, subject: str, body: str) -> Notification:
+    """Add to the outbox; committed (or rolled back) with the caller's change. Never an arm in it."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {audience}")
+    note = Notification(kind=kind, audience=audience, subject=subject, body=body, created_at=utcnow())
+    session.add(note)
+    return note
+
+
+def list_notifications(uow: UnitOfWork, limit: int = 500) -> list[Notification]:
+    with uow:
+        return list(
+            uow.session.execute(select(Notification).order_by(Notification.id.desc()).limit(limit)).scalars()
+        )
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    sender: str
+    recipients: Mapping[str, tuple[str, ...]]  # audience -> addresses
+    use_tls: bool = True
+    username: str | None = None
+    password: str | None = None
+
+
+def send_pending(uow: UnitOfWork, smtp: SmtpSettings, limit: int = 100) -> int:
+    """E-mail unsent notifications that have recipients; each is marked sent in its own commit."""
+    with uow:
+        pending = list(
+            uow.session.execute(
+                select(Notification.id)
+                .where(Notification.sent_at.is_(None))
+                .order_by(Notification.id)
+                .limit(limit)
+            ).scalars()
+        )
+    sent = 0
+    for note_id in pending:
+        with uow:
+            note = uow.session.execute(
+                select(Notification).where(Notification.id == note_id).with_for_update()
+            ).scalar_one()
+            recipients = smtp.recipients.get(note.audience, ())
+            if note.sent_at is not None or not recipients:
+                continue
+            message = EmailMessage()
+            message["From"], message["To"], message["Subject"] = (
+                smtp.sender,
+                ", ".join(recipients),
+                note.subject,
+            )
+            message.set_content(note.body)
+            try:
+                with smtplib.SMTP(smtp.host, smtp.port, timeout=20) as server:
+                    if smtp.use_tls:
+                        server.starttls()
+                    if smtp.username:
+                        server.login(smtp.username, smtp.password or "")
+                    server.send_message(message)
+            except (OSError, smtplib.SMTPException) as exc:
+                log.warning("notification %s not sent: %s", note_id, type(exc).__name__)
+                return sent  # the server is down: keep the rest queued for the next run
+            note.sent_at = utcnow()
+            uow.commit()
+            sent += 1
+    return sent
