@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import smtplib
 from collections.abc import Mapping
@@ -28,11 +29,25 @@ def queue_notification(session: Session, kind: str, audience: str, subject: str,
     return note
 
 
-def list_notifications(uow: UnitOfWork, limit: int = 500) -> list[Notification]:
+@dataclass(frozen=True)
+class NotificationView:
+    kind: str
+    audience: str
+    subject: str
+    body: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+def list_notifications(uow: UnitOfWork, limit: int = 500) -> list[NotificationView]:
+    """The newest first."""
     with uow:
-        return list(
-            uow.session.execute(select(Notification).order_by(Notification.id.desc()).limit(limit)).scalars()
-        )
+        notes = uow.session.execute(
+            select(Notification).order_by(Notification.id.desc()).limit(limit)
+        ).scalars()
+        return [
+            NotificationView(n.kind, n.audience, n.subject, n.body, n.created_at, n.sent_at) for n in notes
+        ]
 
 
 @dataclass(frozen=True)
