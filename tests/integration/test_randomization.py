@@ -246,3 +246,21 @@ def test_list_events_carry_the_commitment_but_no_arm_and_hide_block_sizes_from_b
     assert "active" not in text
     assert "placebo" not in text
     assert "seed" not in text
+
+
+def test_demo_generates_a_list_and_enrols_participants_printing_codes_not_arms(runner, login):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "commitment" in result.output
+    lines = [ln.split() for ln in result.output.splitlines() if ln.strip().startswith("UMSIS-")]
+    assert [(ln[0], ln[1]) for ln in lines] == [("UMSIS-001", "A"), ("UMSIS-002", "B"), ("UMSIS-003", "B"),
+                                                ("UMSIS-004", "D")]  # fmt: skip
+    assert "active" not in result.output.lower()
+    assert "placebo" not in result.output.lower()
+    nurse = login("nurse")
+    for participant_id, _, code in lines:
+        assert nurse.get(f"/api/v1/participants/{participant_id}").json["randomization_code"] == code
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0, again.output
+    assert [ln.split() for ln in again.output.splitlines() if ln.strip().startswith("UMSIS-")] == lines
+    assert len(login("statistician").get("/api/v1/randomization/lists").json["items"]) == 1

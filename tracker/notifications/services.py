@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tracker.db import UnitOfWork, utcnow
@@ -61,33 +62,33 @@ class SmtpSettings:
     password: str | None = None
 
 
+_SENDING = threading.Lock()  # one sender per process; a cron run in another process may rarely repeat a mail
+
+
 def send_pending(uow: UnitOfWork, smtp: SmtpSettings, limit: int = 100) -> int:
-    """E-mail unsent notifications that have recipients; each is marked sent in its own commit."""
-    with uow:
-        pending = list(
-            uow.session.execute(
-                select(Notification.id)
-                .where(Notification.sent_at.is_(None))
-                .order_by(Notification.id)
-                .limit(limit)
-            ).scalars()
-        )
-    sent = 0
-    for note_id in pending:
+    """E-mail unsent notifications that have recipients (at least once); returns how many were sent.
+
+    No transaction is held while talking to the mail server: on SQLite that would stop every writer.
+    """
+    with _SENDING:
         with uow:
-            note = uow.session.execute(
-                select(Notification).where(Notification.id == note_id).with_for_update()
-            ).scalar_one()
-            recipients = smtp.recipients.get(note.audience, ())
-            if note.sent_at is not None or not recipients:
+            pending = [
+                (n.id, n.audience, n.subject, n.body)
+                for n in uow.session.execute(
+                    select(Notification)
+                    .where(Notification.sent_at.is_(None))
+                    .order_by(Notification.id)
+                    .limit(limit)
+                ).scalars()
+            ]
+        sent = 0
+        for note_id, audience, subject, body in pending:
+            recipients = smtp.recipients.get(audience, ())
+            if not recipients:
                 continue
             message = EmailMessage()
-            message["From"], message["To"], message["Subject"] = (
-                smtp.sender,
-                ", ".join(recipients),
-                note.subject,
-            )
-            message.set_content(note.body)
+            message["From"], message["To"], message["Subject"] = smtp.sender, ", ".join(recipients), subject
+            message.set_content(body)
             try:
                 with smtplib.SMTP(smtp.host, smtp.port, timeout=20) as server:
                     if smtp.use_tls:
@@ -97,8 +98,13 @@ def send_pending(uow: UnitOfWork, smtp: SmtpSettings, limit: int = 100) -> int:
                     server.send_message(message)
             except (OSError, smtplib.SMTPException) as exc:
                 log.warning("notification %s not sent: %s", note_id, type(exc).__name__)
-                return sent  # the server is down: keep the rest queued for the next run
-            note.sent_at = utcnow()
-            uow.commit()
+                break  # the server is unreachable: the rest stay queued for the next run
+            with uow:
+                uow.session.execute(
+                    update(Notification)
+                    .where(Notification.id == note_id, Notification.sent_at.is_(None))
+                    .values(sent_at=utcnow())
+                )
+                uow.commit()
             sent += 1
-    return sent
+        return sent
