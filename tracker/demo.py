@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tracker.roles import ROLES, SYSTEM
+from tracker.roles import ROLES, SYSTEM, Actor
 from tracker.users.models import User
 from tracker.users.services import actor_of, create_user
 from tracker.web.context import reader, uow
@@ -42,7 +42,7 @@ DEMO_SEED = 20210401
 DEMO_PARTICIPANTS = (("UMSIS-001", "A"), ("UMSIS-002", "B"), ("UMSIS-003", "B"), ("UMSIS-004", "D"))
 
 
-def _demo_actor(role: str):  # noqa: ANN202
+def _demo_actor(role: str) -> Actor:
     with reader() as work:
         user = work.session.execute(select(User).where(User.username == f"demo_{role}")).scalar_one()
         return actor_of(user)

@@ -103,3 +103,11 @@ def test_every_problem_is_reported_by_line():
     assert "repeats line 2" in parsed.problems["line 3"][0]
     assert len(parsed.problems["line 4"]) == 3
     assert "already stored" in parsed.problems["line 6"][0]
+
+
+def test_a_file_with_a_nul_byte_is_refused_not_crashed_on():
+    parsed = rules.parse_list_csv(
+        b"randomization_code,stratum,arm\nRAAAAA2,A,act\x00ive\n", STRATA, ARMS, set()
+    )
+    assert parsed.rows == []
+    assert parsed.problems

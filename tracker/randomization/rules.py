@@ -125,7 +125,10 @@ def parse_list_csv(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return ParsedList([], {"file": [f"is not UTF-8 text (byte {exc.start + 1} cannot be decoded)"]})
-    lines = list(csv.reader(io.StringIO(text, newline="")))
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        return ParsedList([], {"file": [f"is not a readable CSV file ({exc})"]})
     if not lines:
         return ParsedList([], {"file": ["is empty: it needs the header and at least one row"]})
     if tuple(lines[0]) != CSV_HEADER:

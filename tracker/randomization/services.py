@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ class ListSummary:
     commitment: str
     salt: str
     code_count: int
-    created_at: object
+    created_at: dt.datetime
     created_by: str
     strata: list[StratumStatus] = field(default_factory=list)
 
