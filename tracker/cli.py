@@ -56,6 +56,12 @@ def generated_password() -> str:
 
 
 def register_cli(app: Flask) -> None:
+    from tracker.notifications.cli import register_notifications_cli
+    from tracker.randomization.cli import register_randomization_cli
+
+    register_randomization_cli(app)
+    register_notifications_cli(app)
+
     @app.cli.command("init-db")
     def init_db() -> None:
         """Create or migrate the schema (safe to run again)."""

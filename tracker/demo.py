@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tracker.roles import ROLES, SYSTEM
+from tracker.roles import ROLES, SYSTEM, Actor
 from tracker.users.models import User
-from tracker.users.services import create_user
+from tracker.users.services import actor_of, create_user
 from tracker.web.context import reader, uow
 
 DEMO_NAMES = {
@@ -34,4 +34,42 @@ def build_demo() -> list[str]:
         password = generated_password()
         create_user(uow(), SYSTEM, username, role, password, DEMO_NAMES[role])
         lines.append(f"  {username:<20} {role:<13} {password}")
+    lines += _demo_randomization()
+    return lines
+
+
+DEMO_SEED = 20210401
+DEMO_PARTICIPANTS = (("UMSIS-001", "A"), ("UMSIS-002", "B"), ("UMSIS-003", "B"), ("UMSIS-004", "D"))
+
+
+def _demo_actor(role: str) -> Actor:
+    with reader() as work:
+        user = work.session.execute(select(User).where(User.username == f"demo_{role}")).scalar_one()
+        return actor_of(user)
+
+
+def _demo_randomization() -> list[str]:
+    """A generated list (fixed seed) and a few enrolled participants; codes only, never arms."""
+    from tracker.participants.models import Participant
+    from tracker.participants.services import enrol_participant
+    from tracker.randomization.services import generate_list, list_status
+
+    statistician = _demo_actor("statistician")
+    lists = list_status(reader(), statistician)
+    if not lists:
+        lists = [generate_list(uow(), statistician, DEMO_SEED, 20, [2, 4])]
+    first = lists[0]
+    lines = [f"Randomization list {first.list_id}: {first.code_count} codes, commitment {first.commitment}"]
+    with reader() as work:
+        enrolled = dict(
+            work.session.execute(select(Participant.participant_id, Participant.randomization_code)).all()
+        )
+    investigator = _demo_actor("investigator")
+    lines.append("Demo participants (stratum, randomization code):")
+    for participant_id, stratum in DEMO_PARTICIPANTS:
+        if participant_id not in enrolled:
+            enrolled[participant_id] = enrol_participant(
+                uow(), investigator, participant_id, stratum
+            ).randomization_code
+        lines.append(f"  {participant_id:<12} {stratum}  {enrolled[participant_id]}")
     return lines

@@ -1,8 +1,15 @@
 """Every table, imported in one place so that metadata and migrations see the whole schema."""
 
+import tracker.randomization.allocation  # noqa: F401 - registers the arm table; only that module touches it
 from tracker.audit.models import AuditEvent, AuditHead
 from tracker.db import Base
+from tracker.notifications.models import Notification
+from tracker.participants.models import CodeBreak, Participant
+from tracker.randomization.models import RandomizationCode, RandomizationList
 from tracker.studies.models import Study
 from tracker.users.models import ApiToken, LoginAttempt, User
 
-__all__ = ["ApiToken", "AuditEvent", "AuditHead", "Base", "LoginAttempt", "Study", "User"]
+__all__ = [
+    "ApiToken", "AuditEvent", "AuditHead", "Base", "LoginAttempt", "Study", "User",
+    "CodeBreak", "Notification", "Participant", "RandomizationCode", "RandomizationList",
+]  # fmt: skip

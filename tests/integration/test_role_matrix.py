@@ -24,6 +24,21 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/logout"): PUBLIC,
     ("POST", "/language"): PUBLIC,
     ("GET", "/"): ALL,
+    # randomization, enrolment and code-break (issue 4)
+    ("POST", "/api/v1/randomization/lists"): ("statistician",),
+    ("GET", "/api/v1/randomization/lists"): ("statistician",),
+    ("POST", "/api/v1/randomization/lists/import"): ("statistician",),
+    ("POST", "/api/v1/participants"): ("investigator",),
+    ("GET", "/api/v1/participants/<participant_id>"): ("investigator", "nurse", "pharmacist"),
+    ("POST", "/api/v1/participants/<participant_id>/unblind"): ("investigator",),
+    ("GET", "/api/v1/reports/code-breaks"): ("qa", "admin"),
+    ("GET", "/api/v1/reports/code-breaks.csv"): ("qa", "admin"),
+    ("GET", "/randomization"): ("statistician",),
+    ("GET", "/participants/enrol"): ("investigator",),
+    ("POST", "/participants/enrol"): ("investigator",),
+    ("GET", "/participants/code-break"): ("investigator",),
+    ("POST", "/participants/code-break"): ("investigator",),
+    ("GET", "/notifications"): ("qa", "admin"),
 }
 
 
@@ -68,8 +83,32 @@ def test_api_route_refuses_no_token_with_401_and_other_roles_with_403(client, lo
         assert response.json["error"]["code"] == "wrong_role"
 
 
+def _csrf_token(client) -> str:
+    return re.search(rb'name="csrf_token" value="([^"]+)"', client.get("/login").data).group(1).decode()
+
+
+def _form(client, method: str) -> dict:
+    # A real form post carries its CSRF token, so what answers is the guard, not the CSRF check.
+    return {"data": {"csrf_token": _csrf_token(client)}} if method == "POST" else {}
+
+
 @pytest.mark.parametrize(("method", "rule", "roles"), GUARDED_PAGES)
 def test_pages_send_a_stranger_to_sign_in(client, method, rule, roles):
-    response = client.open(_url(rule), method=method)
+    response = client.open(_url(rule), method=method, **_form(client, method))
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(("method", "rule", "roles"), [p for p in GUARDED_PAGES if set(p[2]) != set(ROLES)])
+def test_pages_refuse_other_roles_with_403(app, make_user, method, rule, roles):
+    from tests.conftest import PASSWORD
+
+    for role in sorted(set(ROLES) - set(roles)):
+        client = app.test_client()
+        name = make_user(role)
+        signed_in = client.post(
+            "/login", data={"username": name, "password": PASSWORD, **_form(client, "POST")["data"]}
+        )
+        assert signed_in.status_code == 302
+        response = client.open(_url(rule), method=method, **_form(client, method))
+        assert response.status_code == 403, f"{role} reached the page {method} {rule}"

@@ -21,7 +21,7 @@ def test_openapi_describes_every_api_route(app, client):
     documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/"):
-            path = rule.rule.replace("<", "{").replace(">", "")
+            path = rule.rule.replace("<", "{").replace(">", "}")
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (method, path) in documented, f"{method} {path} is not in the OpenAPI document"
     token = doc["paths"]["/api/v1/auth/token"]["post"]

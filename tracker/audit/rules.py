@@ -26,6 +26,8 @@ ENTITY_TYPES = (
 BLINDED_HIDDEN_ENTITY_TYPES: set[str] = {"thaw"}
 BLINDED_HIDDEN_KEYS: dict[str, set[str]] = {
     "participant": {"arm"},
+    # Knowing the block sizes helps a blinded person guess the last allocations of a block.
+    "randomization_list": {"block_sizes"},
     "bag": {"arm", "lot_number", "thaw_id", "thawed_at", "container_id", "placebo_lot", "drawn_volume_ml"},
 }
 

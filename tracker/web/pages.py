@@ -15,7 +15,12 @@ from tracker.web.guard import requires
 bp = Blueprint("pages", __name__)
 
 # Each role's workspaces on the home page: (title, endpoint, roles). Features add their pages here.
-WORKSPACES: list[tuple[str, str, tuple[str, ...]]] = []
+WORKSPACES: list[tuple[str, str, tuple[str, ...]]] = [
+    ("Enrol a participant", "participants_pages.enrol", ("investigator",)),
+    ("Emergency code-break", "participants_pages.code_break", ("investigator",)),
+    ("Randomization lists", "randomization_pages.status", ("statistician",)),
+    ("Notifications", "notifications_pages.index", ("qa", "admin")),
+]
 
 
 def _safe_next(target: str | None) -> str:

@@ -1,0 +1,1 @@
+"""Participants: enrolment (randomization) and the emergency code-break."""
