@@ -57,10 +57,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from tracker.audit import api as audit_api
+    from tracker.lots import api as lots_api
     from tracker.users import api as users_api
     from tracker.web import meta, pages
 
-    for module in (users_api, audit_api, meta):
+    for module in (users_api, audit_api, lots_api, meta):
         csrf.exempt(module.bp)  # the API authenticates with bearer tokens, never cookies
         app.register_blueprint(module.bp)
     app.register_blueprint(meta.health_bp)
