@@ -8,7 +8,8 @@ from typing import Any
 PASSING = {
     "ucmsc": {
         "sterility": "negative", "mycoplasma": "Negative", "endotoxin": 0.12, "viability": 92.5,
-        "cd73": 98.1, "cd90": 99.0, "cd105": 97.4, "cd34": 0.4, "cd45": 0.6, "hla_dr": 1.1, "karyotype": "normal",
+        "cd73": 98.1, "cd90": 99.0, "cd105": 97.4, "cd34": 0.4, "cd45": 0.6, "hla_dr": 1.1,
+        "karyotype": "normal",
     },
     "placebo": {"sterility": "negative", "endotoxin": 0.05},
 }  # fmt: skip

@@ -23,6 +23,17 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): PUBLIC,
     ("GET", "/"): ALL,
+    # lots, QC, signatures, containers (issue 3)
+    ("POST", "/api/v1/lots"): ("gmp",),
+    ("GET", "/api/v1/lots"): ("gmp", "qa", "pharmacist"),
+    ("GET", "/api/v1/lots/<lot_number>"): ("gmp", "qa", "pharmacist"),
+    ("POST", "/api/v1/lots/<lot_number>/qc-results"): ("gmp",),
+    ("POST", "/api/v1/lots/<lot_number>/release"): ("qa",),
+    ("POST", "/api/v1/lots/<lot_number>/reject"): ("qa",),
+    ("POST", "/api/v1/lots/<lot_number>/recall"): ("qa",),
+    ("GET", "/api/v1/lots/<lot_number>/certificate.pdf"): ("gmp", "qa", "pharmacist"),
+    ("POST", "/api/v1/containers/<container_id>/handoffs"): ("gmp", "pharmacist"),
+    ("GET", "/api/v1/containers/<container_id>/custody"): ("gmp", "qa", "pharmacist"),
 }
 
 
