@@ -66,3 +66,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(meta.health_bp)
     app.register_blueprint(pages.bp)
+
+    from tracker.lots import views as lots_views
+
+    app.register_blueprint(lots_views.bp)

@@ -5,9 +5,7 @@ from __future__ import annotations
 from flask import Response, current_app, g
 
 from tracker.custody.schemas import CustodyEventList
-from tracker.db import utcnow
 from tracker.lots import services
-from tracker.lots.certificate import render_certificate
 from tracker.lots.schemas import (
     HandoffIn,
     HandoffOut,
@@ -22,7 +20,6 @@ from tracker.lots.schemas import (
     ReleaseIn,
     SignatureOut,
 )
-from tracker.studies.services import current_study
 from tracker.web.api import answer, api_blueprint, endpoint
 from tracker.web.context import login_policy, reader, uow
 
@@ -89,19 +86,14 @@ def recall_lot(lot_number: str, body: dict):
 @endpoint(bp, "/lots/<lot_number>/certificate.pdf", "GET", roles=READERS,
           summary="Certificate of analysis (PDF)", answers={200: "application/pdf"})  # fmt: skip
 def certificate(lot_number: str):
-    lot = services.get_lot(reader(), lot_number)
-    with reader() as work:
-        study = current_study(work.session)
-    pdf = render_certificate(
-        lot,
-        protocol=study.protocol,
-        study_title=study.title,
-        site=current_app.config["SITE_NAME"],
-        generated_by=g.actor.username,
-        generated_at=utcnow(),
+    return pdf_response(
+        *services.certificate_pdf(reader(), g.actor, lot_number, site=current_app.config["SITE_NAME"])
     )
+
+
+def pdf_response(lot_number: str, pdf: bytes) -> Response:
     response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="coa-{lot["lot_number"]}.pdf"'
+    response.headers["Content-Disposition"] = f'inline; filename="coa-{lot_number}.pdf"'
     return response
 
 

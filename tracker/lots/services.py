@@ -17,6 +17,7 @@ from tracker.custody.models import CustodyEvent
 from tracker.db import UnitOfWork, utcnow
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.lots import rules
+from tracker.lots.certificate import render_certificate
 from tracker.lots.models import Container, Lot, LotSignature, QcResult
 from tracker.roles import Actor
 from tracker.studies.definition import StudyDefinition
@@ -602,3 +603,16 @@ def handoff_container(
             **custody.event_view(event),
             "container": {**container_view(container), "lot_number": container.lot.lot_number},
         }
+
+
+def certificate_pdf(uow: UnitOfWork, actor: Actor, lot_number: str, *, site: str) -> tuple[str, bytes]:
+    """(lot number, PDF bytes) of the lot's certificate of analysis as its records stand now."""
+    with uow:
+        study = current_study(uow.session)
+        now = utcnow()
+        lot = lot_view(study, _lot(uow.session, lot_number), now)
+    pdf = render_certificate(
+        lot, protocol=study.protocol, study_title=study.title, site=site, generated_by=actor.username,
+        generated_at=now,
+    )  # fmt: skip
+    return lot["lot_number"], pdf
