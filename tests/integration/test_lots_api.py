@@ -48,6 +48,26 @@ def test_gmp_creates_a_lot_in_quarantine_with_check_charactered_containers(login
     assert len(_audit(qa, entity_type="container", entity_id=ids[0])) == 1
 
 
+def test_a_lot_of_more_than_one_box_fills_numbered_boxes(login):
+    lot = create_lot(login("gmp"), "L" * 40, "placebo", container_count=90)
+    boxes = [(c["box"], c["position"]) for c in lot["containers"]]
+    assert boxes[0] == ("L" * 40 + "-1", "A1")
+    assert boxes[81] == ("L" * 40 + "-2", "A1")
+
+
+def test_a_named_box_takes_its_free_positions_and_refuses_more_than_fit(login):
+    gmp = login("gmp")
+    storage = {"freezer": "LN2-02", "rack": "R3", "box": "SHARED-1"}
+    first = create_lot(gmp, "VH-0001", "placebo", container_count=80, storage=storage)
+    assert first["containers"][-1]["position"] == "I8"
+    second = create_lot(gmp, "VH-0002", "placebo", container_count=1, storage=storage)
+    assert second["containers"][0]["position"] == "I9"
+    full = gmp.post("/api/v1/lots", json=lot_body("VH-0003", "placebo", container_count=1, storage=storage))
+    assert full.status_code == 409
+    assert full.json["error"]["code"] == "box_full"
+    assert gmp.get("/api/v1/lots/VH-0003").status_code == 404
+
+
 def test_a_placebo_lot_needs_no_cell_count(login):
     lot = create_lot(login("gmp"), "VH-0001", "placebo")
     assert lot["material"] == "placebo"

@@ -115,6 +115,7 @@ def test_a_lot_out_of_quarantine_or_expired_is_blocked():
         ("viability", True, "must be a number"),
         ("sterility", "", "must be one of the words"),
         ("sterility", 3, "must be one of the words"),
+        ("sterility", "x" * 81, "at most 80 characters"),
     ],
 )
 def test_values_a_test_cannot_hold_are_refused(test, raw, problem):

@@ -45,7 +45,7 @@ class Container(Base):
     status: Mapped[str] = mapped_column(String(20))
     freezer: Mapped[str] = mapped_column(String(40))
     rack: Mapped[str] = mapped_column(String(40))
-    box: Mapped[str] = mapped_column(String(40))
+    box: Mapped[str] = mapped_column(String(48))  # a lot number and a box suffix
     position: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[dt.datetime]
 

@@ -26,6 +26,7 @@ DEFAULT_MEANINGS = {
 }
 CLOCK_SKEW = dt.timedelta(minutes=1)
 MAX_CONTAINERS = 500
+MAX_WORD_LENGTH = 80
 
 LOT_NUMBER_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,39}$")
 
@@ -95,6 +96,8 @@ def parse_qc_value(spec: QcSpec, raw: Any) -> float | str:
         if text.lower().endswith(spec.unit.lower()):
             raw = text[: -len(spec.unit)].strip()
     value = spec.parse(raw)
+    if spec.kind == "word" and len(value) > MAX_WORD_LENGTH:
+        raise ValueError(f"must be at most {MAX_WORD_LENGTH} characters")
     if spec.kind == "number":
         if value < 0:
             raise ValueError("must not be negative")

@@ -62,7 +62,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("freezer", sa.String(length=40), nullable=False),
         sa.Column("rack", sa.String(length=40), nullable=False),
-        sa.Column("box", sa.String(length=40), nullable=False),
+        sa.Column("box", sa.String(length=48), nullable=False),
         sa.Column("position", sa.String(length=8), nullable=False),
         sa.Column("created_at", tracker.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["lot_id"], ["lot.id"], name=op.f("fk_container_lot_id_lot")),
