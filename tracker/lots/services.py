@@ -575,6 +575,14 @@ def issue_container_in(
     return custody.move_container_in(session, actor, container, "issue", location, at=at, note=note)
 
 
+def thaw_container_in(
+    session: Session, actor: Actor, container: Container, location: str, *, at: dt.datetime | None = None
+) -> CustodyEvent:
+    """Mark an issued container thawed in the caller's transaction (refusals as for an issue); no commit."""
+    rules.ensure_lot_usable(container.lot, utcnow())
+    return custody.move_container_in(session, actor, container, "thaw", location, at=at)
+
+
 def handoff_container(
     uow: UnitOfWork,
     actor: Actor,
