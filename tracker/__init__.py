@@ -59,12 +59,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from tracker.audit import api as audit_api
+    from tracker.lots import api as lots_api
     from tracker.participants import api as participants_api
     from tracker.randomization import api as randomization_api
     from tracker.users import api as users_api
     from tracker.web import i18n, meta, pages
 
-    for module in (users_api, audit_api, meta, randomization_api, participants_api):
+    for module in (users_api, audit_api, meta, randomization_api, participants_api, lots_api):
         csrf.exempt(module.bp)  # the API authenticates with bearer tokens, never cookies
         app.register_blueprint(module.bp)
     app.register_blueprint(meta.health_bp)
@@ -77,3 +78,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (randomization_views, participants_views, notifications_views):
         app.register_blueprint(module.bp)
+
+    from tracker.lots import views as lots_views
+
+    app.register_blueprint(lots_views.bp)

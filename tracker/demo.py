@@ -24,6 +24,7 @@ def build_demo() -> list[str]:
     from tracker.cli import generated_password
 
     lines = ["Demo users (passwords are shown once; store them now):"]
+    passwords: dict[str, str] = {}
     with reader() as work:
         existing = set(work.session.execute(select(User.username)).scalars())
     for role in ROLES:
@@ -33,7 +34,12 @@ def build_demo() -> list[str]:
             continue
         password = generated_password()
         create_user(uow(), SYSTEM, username, role, password, DEMO_NAMES[role])
+        passwords[role] = password
         lines.append(f"  {username:<20} {role:<13} {password}")
+
+    from tracker.lots.demo import build_demo_lots
+
+    lines += build_demo_lots(passwords)
     lines += _demo_randomization()
     return lines
 

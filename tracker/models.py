@@ -2,7 +2,9 @@
 
 import tracker.randomization.allocation  # noqa: F401 - registers the arm table; only that module touches it
 from tracker.audit.models import AuditEvent, AuditHead
+from tracker.custody.models import CustodyEvent
 from tracker.db import Base
+from tracker.lots.models import Container, Lot, LotSignature, QcResult
 from tracker.notifications.models import Notification
 from tracker.participants.models import CodeBreak, Participant
 from tracker.randomization.models import RandomizationCode, RandomizationList
@@ -12,4 +14,6 @@ from tracker.users.models import ApiToken, LoginAttempt, User
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "Base", "LoginAttempt", "Study", "User",
     "CodeBreak", "Notification", "Participant", "RandomizationCode", "RandomizationList",
+    "Container", "CustodyEvent", "Lot",
+    "LotSignature", "QcResult",
 ]  # fmt: skip

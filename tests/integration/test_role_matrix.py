@@ -39,6 +39,28 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/participants/code-break"): ("investigator",),
     ("POST", "/participants/code-break"): ("investigator",),
     ("GET", "/notifications"): ("qa", "admin"),
+    # lots, QC, signatures, containers (issue 3)
+    ("POST", "/api/v1/lots"): ("gmp",),
+    ("GET", "/api/v1/lots"): ("gmp", "qa", "pharmacist"),
+    ("GET", "/api/v1/lots/<lot_number>"): ("gmp", "qa", "pharmacist"),
+    ("POST", "/api/v1/lots/<lot_number>/qc-results"): ("gmp",),
+    ("POST", "/api/v1/lots/<lot_number>/release"): ("qa",),
+    ("POST", "/api/v1/lots/<lot_number>/reject"): ("qa",),
+    ("POST", "/api/v1/lots/<lot_number>/recall"): ("qa",),
+    ("GET", "/api/v1/lots/<lot_number>/certificate.pdf"): ("gmp", "qa", "pharmacist"),
+    ("POST", "/api/v1/containers/<container_id>/handoffs"): ("gmp", "pharmacist"),
+    ("GET", "/api/v1/containers/<container_id>/custody"): ("gmp", "qa", "pharmacist"),
+    ("GET", "/lots"): ("gmp", "qa", "pharmacist"),
+    ("GET", "/lots/new"): ("gmp",),
+    ("POST", "/lots/new"): ("gmp",),
+    ("GET", "/lots/<lot_number>"): ("gmp", "qa", "pharmacist"),
+    ("GET", "/lots/<lot_number>/qc"): ("gmp",),
+    ("POST", "/lots/<lot_number>/qc"): ("gmp",),
+    ("GET", "/lots/<lot_number>/sign"): ("qa",),
+    ("POST", "/lots/<lot_number>/sign"): ("qa",),
+    ("GET", "/lots/<lot_number>/boxes"): ("gmp", "qa", "pharmacist"),
+    ("POST", "/lots/<lot_number>/handoff"): ("gmp", "pharmacist"),
+    ("GET", "/lots/<lot_number>/certificate.pdf"): ("gmp", "qa", "pharmacist"),
 }
 
 

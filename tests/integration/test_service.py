@@ -1,5 +1,7 @@
 """Health, the OpenAPI document, configuration, and models against migrations."""
 
+import re
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -21,7 +23,7 @@ def test_openapi_describes_every_api_route(app, client):
     documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/"):
-            path = rule.rule.replace("<", "{").replace(">", "}")
+            path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert (method, path) in documented, f"{method} {path} is not in the OpenAPI document"
     token = doc["paths"]["/api/v1/auth/token"]["post"]

@@ -1,0 +1,129 @@
+"""Recording container custody moves inside the caller's transaction, and reading a subject's custody."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.audit.services import record_event
+from tracker.custody import rules
+from tracker.custody.models import CustodyEvent
+from tracker.db import utcnow
+from tracker.errors import Conflict, Invalid
+from tracker.roles import Actor
+
+
+def last_event_at(session: Session, subject_type: str, subject_id: str) -> dt.datetime | None:
+    return session.execute(
+        select(CustodyEvent.at)
+        .where(CustodyEvent.subject_type == subject_type, CustodyEvent.subject_id == subject_id)
+        .order_by(CustodyEvent.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def append_event(
+    session: Session,
+    actor: Actor,
+    subject_type: str,
+    subject_id: str,
+    action: str,
+    location: str,
+    *,
+    at: dt.datetime | None = None,
+    not_before: dt.datetime | None = None,
+    note: str | None = None,
+    seal_intact: bool | None = None,
+    temperature_c: float | None = None,
+) -> CustodyEvent:
+    """Append one custody event (no audit, no commit): its time may not be in the future nor before the
+    subject's previous custody event or `not_before`."""
+    now = utcnow()
+    at = at or now
+    previous = last_event_at(session, subject_type, subject_id)
+    floor = max((t for t in (previous, not_before) if t is not None), default=None)
+    problem = rules.event_time_problem(at, now, floor)
+    if problem:
+        raise Invalid("The custody time is not possible", details={"at": [problem]})
+    event = CustodyEvent(
+        subject_type=subject_type,
+        subject_id=subject_id,
+        action=action,
+        location=location,
+        at=at,
+        username=actor.username,
+        role=actor.role,
+        note=note,
+        seal_intact=seal_intact,
+        temperature_c=temperature_c,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def move_container_in(
+    session: Session,
+    actor: Actor,
+    container: Any,
+    action: str,
+    location: str,
+    *,
+    at: dt.datetime | None = None,
+    note: str | None = None,
+) -> CustodyEvent:
+    """Move a container (issue, thaw, discard) inside the caller's transaction: checks the order of moves,
+    records the custody event and its audit event, and does not commit. The caller has locked the row."""
+    if action not in rules.CONTAINER_MOVES:
+        raise Invalid(
+            "Unknown container action",
+            details={"action": [f"must be one of: {', '.join(rules.CONTAINER_MOVES)}"]},
+        )
+    new_status = rules.container_status_after(container.status, action)
+    if new_status is None:
+        raise Conflict(
+            f"Container {container.container_id} is {container.status}: it cannot be {action}d now",
+            code="action_out_of_order",
+            details={"status": container.status, "action": action},
+        )
+    event = append_event(
+        session, actor, "container", container.container_id, action, location,
+        at=at, not_before=container.created_at, note=note,
+    )  # fmt: skip
+    before = container.status
+    container.status = new_status
+    record_event(
+        session, actor, action, "container", container.container_id,
+        before={"status": before},
+        after={"status": new_status, "location": location, "at": event.at},
+        reason=note,
+    )  # fmt: skip
+    return event
+
+
+def event_view(event: CustodyEvent) -> dict[str, Any]:
+    return {
+        "event_id": event.id,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "action": event.action,
+        "location": event.location,
+        "at": event.at,
+        "user": event.username,
+        "role": event.role,
+        "note": event.note,
+        "seal_intact": event.seal_intact,
+        "temperature_c": event.temperature_c,
+    }
+
+
+def events_of(session: Session, subject_type: str, subject_id: str) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(CustodyEvent)
+        .where(CustodyEvent.subject_type == subject_type, CustodyEvent.subject_id == subject_id)
+        .order_by(CustodyEvent.id)
+    ).scalars()
+    return [event_view(e) for e in rows]

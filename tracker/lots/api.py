@@ -1,0 +1,119 @@
+"""The lot API: lots, QC results, signed release / rejection / recall, container handoffs, certificate."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, g
+
+from tracker.custody.schemas import CustodyEventList
+from tracker.lots import services
+from tracker.lots.schemas import (
+    HandoffIn,
+    HandoffOut,
+    LotCreate,
+    LotList,
+    LotOut,
+    LotQuery,
+    QcResultIn,
+    QcResultOut,
+    RecallIn,
+    RejectIn,
+    ReleaseIn,
+    SignatureOut,
+)
+from tracker.web.api import answer, api_blueprint, endpoint
+from tracker.web.context import login_policy, reader, uow
+
+bp = api_blueprint("lots_api", __name__)
+
+READERS = ("gmp", "qa", "pharmacist")
+
+
+@endpoint(bp, "/lots", "POST", roles=("gmp",), summary="Create a lot and its containers (in quarantine)",
+          body=LotCreate, answers={201: LotOut})  # fmt: skip
+def create_lot(body: dict):
+    return answer(LotOut(), services.create_lot(uow(), g.actor, body), 201)
+
+
+@endpoint(bp, "/lots", "GET", roles=READERS, summary="Every lot, oldest first", query=LotQuery,
+          answers={200: LotList})  # fmt: skip
+def list_lots(query: dict):
+    return answer(LotList(), {"items": services.list_lots(reader(), **query)})
+
+
+@endpoint(bp, "/lots/<lot_number>", "GET", roles=READERS, summary="A lot, its containers and QC results",
+          answers={200: LotOut})  # fmt: skip
+def get_lot(lot_number: str):
+    return answer(LotOut(), services.get_lot(reader(), lot_number))
+
+
+@endpoint(bp, "/lots/<lot_number>/qc-results", "POST", roles=("gmp",), summary="Record a QC result",
+          body=QcResultIn, answers={201: QcResultOut})  # fmt: skip
+def record_qc_result(lot_number: str, body: dict):
+    result = services.record_qc_result(
+        uow(), g.actor, lot_number, body["test"], body["value"],
+        corrects=body.get("corrects"), reason=body.get("reason"),
+    )  # fmt: skip
+    return answer(QcResultOut(), result, 201)
+
+
+@endpoint(bp, "/lots/<lot_number>/release", "POST", roles=("qa",), summary="Release a lot (signed)",
+          body=ReleaseIn, answers={200: SignatureOut})  # fmt: skip
+def release_lot(lot_number: str, body: dict):
+    signed = services.release_lot(
+        uow(), g.actor, lot_number, body["password"], body["meaning"], login_policy()
+    )
+    return answer(SignatureOut(), signed)
+
+
+@endpoint(bp, "/lots/<lot_number>/reject", "POST", roles=("qa",), summary="Reject a lot (signed)",
+          body=RejectIn, answers={200: SignatureOut})  # fmt: skip
+def reject_lot(lot_number: str, body: dict):
+    signed = services.reject_lot(
+        uow(), g.actor, lot_number, body["password"], body["reason"], login_policy(), body.get("meaning")
+    )
+    return answer(SignatureOut(), signed)
+
+
+@endpoint(bp, "/lots/<lot_number>/recall", "POST", roles=("qa",), summary="Recall a released lot (signed)",
+          body=RecallIn, answers={200: SignatureOut})  # fmt: skip
+def recall_lot(lot_number: str, body: dict):
+    signed = services.recall_lot(
+        uow(), g.actor, lot_number, body["password"], body["reason"], login_policy(), body.get("meaning")
+    )
+    return answer(SignatureOut(), signed)
+
+
+@endpoint(bp, "/lots/<lot_number>/certificate.pdf", "GET", roles=READERS,
+          summary="Certificate of analysis (PDF)", answers={200: "application/pdf"})  # fmt: skip
+def certificate(lot_number: str):
+    return pdf_response(
+        *services.certificate_pdf(reader(), g.actor, lot_number, site=current_app.config["SITE_NAME"])
+    )
+
+
+def pdf_response(lot_number: str, pdf: bytes) -> Response:
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="coa-{lot_number}.pdf"'
+    return response
+
+
+@endpoint(bp, "/containers/<container_id>/handoffs", "POST", roles=("gmp", "pharmacist"),
+          summary="Issue a stored container to the pharmacy, or discard it", body=HandoffIn,
+          answers={201: HandoffOut})  # fmt: skip
+def container_handoff(container_id: str, body: dict):
+    event = services.handoff_container(
+        uow(),
+        g.actor,
+        container_id,
+        body["action"],
+        body["location"],
+        note=body.get("note"),
+        at=body.get("at"),
+    )
+    return answer(HandoffOut(), event, 201)
+
+
+@endpoint(bp, "/containers/<container_id>/custody", "GET", roles=READERS,
+          summary="A container's custody events, oldest first", answers={200: CustodyEventList})  # fmt: skip
+def container_custody(container_id: str):
+    return answer(CustodyEventList(), {"events": services.container_custody(reader(), container_id)})

@@ -1,0 +1,206 @@
+"""Requests and answers of the lot API; the same schemas validate requests and write the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from tracker.custody.rules import CONTAINER_HANDOFF_ACTIONS
+from tracker.custody.schemas import CustodyEventOut
+from tracker.lots.rules import LOT_NUMBER_PATTERN, LOT_STATUSES, MAX_CONTAINERS
+from tracker.studies.definition import MATERIALS
+
+_PLACE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,39}$", error="use letters, digits, space . _ / -")
+
+
+class QcValue(fields.Field):
+    """A number or a word: which one a test wants is the study's business, checked by the service."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValidationError("must be a number or a word")
+        return value
+
+
+class Storage(Schema):
+    freezer = fields.String(validate=_PLACE)
+    rack = fields.String(validate=_PLACE)
+    box = fields.String(validate=_PLACE)
+
+
+class LotCreate(Schema):
+    lot_number = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            LOT_NUMBER_PATTERN.pattern, flags=2, error="1-40 letters, digits, dot, dash or underscore"
+        ),
+    )
+    material = fields.String(required=True, validate=validate.OneOf(MATERIALS))
+    manufactured_at = fields.AwareDateTime(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    container_count = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=MAX_CONTAINERS)
+    )
+    volume_ml_per_container = fields.Float(
+        required=True, validate=validate.Range(min=0, max=1000, min_inclusive=False)
+    )
+    cells_per_container = fields.Float(
+        allow_none=True, load_default=None, validate=validate.Range(min=0, max=1e12, min_inclusive=False)
+    )
+    donor_code = fields.String(validate=_PLACE, metadata={"description": "cord donor code (ucmsc)"})
+    cell_bank = fields.String(validate=_PLACE, metadata={"description": "cell bank (ucmsc)"})
+    passage = fields.Integer(strict=True, validate=validate.Range(min=0, max=100))
+    storage = fields.Nested(Storage, metadata={"description": "freezer, rack, box; defaults to a new box"})
+
+    @validates_schema
+    def _material_fields(self, data: dict, **_: Any) -> None:
+        material = data.get("material")
+        errors: dict[str, list[str]] = {}
+        if material == "ucmsc" and data.get("cells_per_container") is None:
+            errors["cells_per_container"] = ["required for a ucmsc lot"]
+        if material == "placebo":
+            for name in ("cells_per_container", "donor_code", "cell_bank", "passage"):
+                if data.get(name) is not None:
+                    errors[name] = ["must be absent for a placebo lot"]
+        if errors:
+            raise ValidationError(errors)
+
+
+class LotQuery(Schema):
+    status = fields.String(validate=validate.OneOf(LOT_STATUSES))
+    material = fields.String(validate=validate.OneOf(MATERIALS))
+
+
+class QcResultIn(Schema):
+    test = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    value = QcValue(required=True)
+    corrects = fields.Integer(
+        strict=True, allow_none=True, metadata={"description": "the result_id this result corrects"}
+    )
+    reason = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+class ReleaseIn(Schema):
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1024))
+    meaning = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class RejectIn(Schema):
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1024))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    meaning = fields.String(validate=validate.Length(min=1, max=500))
+
+
+class RecallIn(RejectIn):
+    pass
+
+
+class HandoffIn(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(CONTAINER_HANDOFF_ACTIONS))
+    location = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    at = fields.AwareDateTime(metadata={"description": "when it happened; now when absent"})
+
+
+class ContainerOut(Schema):
+    container_id = fields.String(required=True)
+    status = fields.String(required=True)
+    freezer = fields.String()
+    rack = fields.String()
+    box = fields.String()
+    position = fields.String()
+    lot_number = fields.String()
+
+
+class QcResultOut(Schema):
+    result_id = fields.Integer(required=True)
+    test = fields.String(required=True)
+    value = fields.Raw(required=True)
+    unit = fields.String(allow_none=True)
+    specification = fields.String(required=True)
+    passed = fields.Boolean(required=True, data_key="pass")
+    current = fields.Boolean()
+    supersedes = fields.Integer(allow_none=True)
+    superseded_by = fields.Integer(allow_none=True)
+    correction = fields.Boolean()
+    reason = fields.String(allow_none=True)
+    entered_by = fields.String()
+    entered_by_name = fields.String()
+    entered_at = fields.AwareDateTime()
+
+
+class QcSummaryOut(Schema):
+    test = fields.String(required=True)
+    specification = fields.String(required=True)
+    unit = fields.String(allow_none=True)
+    value = fields.Raw(allow_none=True)
+    result_id = fields.Integer(allow_none=True)
+    state = fields.String(required=True, metadata={"description": "pass, fail or missing"})
+
+
+class BlockerOut(Schema):
+    problem = fields.String(required=True, metadata={"description": "missing, failed, expired or status"})
+    message = fields.String(required=True)
+    test = fields.String()
+    specification = fields.String()
+    value = fields.Raw()
+
+
+class SignatureOut(Schema):
+    lot_number = fields.String(required=True)
+    status = fields.String(required=True)
+    action = fields.String(required=True)
+    signed_by = fields.String(required=True)
+    signed_by_name = fields.String(required=True, metadata={"description": "printed name (21 CFR 11.50)"})
+    signed_by_role = fields.String()
+    signed_at = fields.AwareDateTime(required=True)
+    meaning = fields.String(required=True)
+    reason = fields.String(allow_none=True)
+
+
+class LotOut(Schema):
+    lot_number = fields.String(required=True)
+    material = fields.String(required=True)
+    status = fields.String(required=True)
+    manufactured_at = fields.AwareDateTime(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    expired = fields.Boolean()
+    usable = fields.Boolean()
+    container_count = fields.Integer(required=True)
+    volume_ml_per_container = fields.Float(required=True)
+    cells_per_container = fields.Float(allow_none=True)
+    donor_code = fields.String(allow_none=True)
+    cell_bank = fields.String(allow_none=True)
+    passage = fields.Integer(allow_none=True)
+    created_at = fields.AwareDateTime()
+    created_by = fields.String()
+    containers = fields.List(fields.Nested(ContainerOut), required=True)
+    containers_by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    qc_results = fields.List(fields.Nested(QcResultOut), required=True)
+    qc_summary = fields.List(fields.Nested(QcSummaryOut))
+    release_blockers = fields.List(fields.Nested(BlockerOut), required=True)
+    release = fields.Nested(SignatureOut, allow_none=True)
+    signatures = fields.List(fields.Nested(SignatureOut))
+
+
+class LotSummaryOut(Schema):
+    lot_number = fields.String(required=True)
+    material = fields.String(required=True)
+    status = fields.String(required=True)
+    manufactured_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
+    expired = fields.Boolean()
+    usable = fields.Boolean()
+    container_count = fields.Integer()
+    containers_stored = fields.Integer()
+    released_at = fields.AwareDateTime(allow_none=True)
+    release_blockers = fields.List(fields.Nested(BlockerOut))
+
+
+class LotList(Schema):
+    items = fields.List(fields.Nested(LotSummaryOut), required=True)
+
+
+class HandoffOut(CustodyEventOut):
+    container = fields.Nested(ContainerOut, required=True)

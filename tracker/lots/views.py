@@ -1,0 +1,216 @@
+"""Pages for the GMP lab, QA and the pharmacy: lot list, lot page, new lot, QC entry, the signing page,
+the freezer-box map with container handoffs, and the certificate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from marshmallow import Schema, ValidationError
+
+from tracker.errors import DomainError
+from tracker.lots import rules, services
+from tracker.lots.api import pdf_response
+from tracker.lots.schemas import HandoffIn, LotCreate, QcResultIn, RecallIn, RejectIn, ReleaseIn
+from tracker.studies.definition import MATERIALS
+from tracker.studies.services import current_study
+from tracker.web.context import login_policy, reader, uow
+from tracker.web.filters import site_zone
+from tracker.web.guard import requires
+from tracker.web.pages import WORKSPACES
+
+bp = Blueprint("lots_pages", __name__)
+
+READERS = ("gmp", "qa", "pharmacist")
+WORKSPACES.extend(
+    [
+        ("Lots, QC results and release", "lots_pages.lot_list", READERS),
+        ("Register a new lot", "lots_pages.new_lot", ("gmp",)),
+    ]
+)
+
+_TIME_FIELDS = ("manufactured_at", "expires_at", "at")
+_INTEGER_FIELDS = ("container_count", "passage", "corrects")
+_STORAGE_FIELDS = ("freezer", "rack", "box")
+
+
+def _form_data(form: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The filled-in fields of a form, typed as the API's JSON would be: empty means absent, a
+    datetime-local is read in the site's zone, whole numbers become integers."""
+    data: dict[str, Any] = {}
+    for name in names:
+        value = (form.get(name) or "").strip()
+        if not value:
+            continue
+        if name in _TIME_FIELDS:
+            try:
+                parsed = dt.datetime.fromisoformat(value)
+            except ValueError:
+                data[name] = value  # the schema names it
+                continue
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=site_zone())
+            data[name] = parsed.isoformat()
+        elif name in _INTEGER_FIELDS and value.lstrip("-").isdigit():
+            data[name] = int(value)
+        else:
+            data[name] = value
+    return data
+
+
+def _load(schema: type[Schema], data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return schema().load(data)
+    except ValidationError as exc:
+        raise _Refused("Some fields are missing or invalid", 422, exc.messages) from None
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, status: int, details: dict) -> None:
+        super().__init__(message)
+        self.message, self.status, self.details = message, status, details
+
+
+def _refusal(exc: DomainError | _Refused) -> tuple[str, int, dict]:
+    return exc.message, exc.status, exc.details
+
+
+@bp.get("/lots")
+@requires(*READERS)
+def lot_list():
+    status = request.args.get("status") or None
+    if status not in (None, *rules.LOT_STATUSES):
+        status = None
+    lots = services.list_lots(reader(), status=status)
+    return render_template("lots/list.html", lots=lots, status=status, statuses=rules.LOT_STATUSES)
+
+
+@bp.route("/lots/new", methods=["GET", "POST"])
+@requires("gmp")
+def new_lot():
+    error, details, status = None, {}, 200
+    if request.method == "POST":
+        names = tuple(LotCreate().fields) + _STORAGE_FIELDS
+        data = _form_data(request.form, names)
+        storage = {k: data.pop(k) for k in _STORAGE_FIELDS if k in data}
+        if storage:
+            data["storage"] = storage
+        try:
+            lot = services.create_lot(uow(), g.actor, _load(LotCreate, data))
+        except (DomainError, _Refused) as exc:
+            error, status, details = _refusal(exc)
+        else:
+            return redirect(url_for("lots_pages.lot_page", lot_number=lot["lot_number"]))
+    return render_template(
+        "lots/new.html", form=request.form, error=error, details=details, materials=MATERIALS
+    ), status
+
+
+@bp.get("/lots/<lot_number>")
+@requires(*READERS)
+def lot_page(lot_number: str):
+    lot = services.get_lot(reader(), lot_number)
+    return render_template("lots/detail.html", lot=lot)
+
+
+@bp.route("/lots/<lot_number>/qc", methods=["GET", "POST"])
+@requires("gmp")
+def qc_entry(lot_number: str):
+    lot = services.get_lot(reader(), lot_number)
+    with reader() as work:
+        specs = current_study(work.session).qc_tests.get(lot["material"], ())
+    error, details, status = None, {}, 200
+    if request.method == "POST":
+        data = _form_data(request.form, ("test", "value", "corrects", "reason"))
+        try:
+            body = _load(QcResultIn, data)
+            services.record_qc_result(
+                uow(), g.actor, lot_number, body["test"], body["value"],
+                corrects=body.get("corrects"), reason=body.get("reason"),
+            )  # fmt: skip
+        except (DomainError, _Refused) as exc:
+            error, status, details = _refusal(exc)
+        else:
+            return redirect(url_for("lots_pages.lot_page", lot_number=lot["lot_number"]))
+    return render_template(
+        "lots/qc.html", lot=lot, specs=specs, form=request.form, error=error, details=details
+    ), status
+
+
+_SIGN_SCHEMAS = {"release": ReleaseIn, "reject": RejectIn, "recall": RecallIn}
+
+
+@bp.route("/lots/<lot_number>/sign", methods=["GET", "POST"])
+@requires("qa")
+def sign(lot_number: str):
+    lot = services.get_lot(reader(), lot_number)
+    error, details, status = None, {}, 200
+    action = request.form.get("action", "")
+    if request.method == "POST":
+        try:
+            if action not in _SIGN_SCHEMAS:
+                raise _Refused("Choose release, reject or recall", 422, {"action": ["unknown action"]})
+            body = _load(_SIGN_SCHEMAS[action], _form_data(request.form, ("password", "meaning", "reason")))
+            if action == "release":
+                services.release_lot(
+                    uow(), g.actor, lot_number, body["password"], body["meaning"], login_policy()
+                )
+            else:
+                signer = services.reject_lot if action == "reject" else services.recall_lot
+                signer(
+                    uow(),
+                    g.actor,
+                    lot_number,
+                    body["password"],
+                    body["reason"],
+                    login_policy(),
+                    body.get("meaning"),
+                )
+        except (DomainError, _Refused) as exc:
+            error, status, details = _refusal(exc)
+        else:
+            return redirect(url_for("lots_pages.lot_page", lot_number=lot["lot_number"]))
+    return render_template(
+        "lots/sign.html", lot=lot, form=request.form, action=action, error=error, details=details,
+        defaults=rules.DEFAULT_MEANINGS,
+    ), status  # fmt: skip
+
+
+@bp.get("/lots/<lot_number>/boxes")
+@requires(*READERS)
+def box_map(lot_number: str):
+    return _render_boxes(lot_number)
+
+
+def _render_boxes(lot_number: str, error: str | None = None, details: dict | None = None, status: int = 200):
+    maps = services.box_maps(reader(), lot_number)
+    lot = services.get_lot(reader(), lot_number)
+    return render_template(
+        "lots/boxes.html", maps=maps, lot=lot, columns=range(1, rules.BOX_COLUMNS + 1),
+        error=error, details=details or {}, form=request.form,
+    ), status  # fmt: skip
+
+
+@bp.post("/lots/<lot_number>/handoff")
+@requires("gmp", "pharmacist")
+def container_handoff(lot_number: str):
+    data = _form_data(request.form, ("container_id", "action", "location", "note"))
+    container_id = data.pop("container_id", "")
+    try:
+        body = _load(HandoffIn, data)
+        services.handoff_container(
+            uow(), g.actor, container_id, body["action"], body["location"], note=body.get("note")
+        )
+    except (DomainError, _Refused) as exc:
+        message, status, details = _refusal(exc)
+        return _render_boxes(lot_number, message, details, status)
+    return redirect(url_for("lots_pages.box_map", lot_number=lot_number))
+
+
+@bp.get("/lots/<lot_number>/certificate.pdf")
+@requires(*READERS)
+def certificate(lot_number: str):
+    return pdf_response(
+        *services.certificate_pdf(reader(), g.actor, lot_number, site=current_app.config["SITE_NAME"])
+    )
