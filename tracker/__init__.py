@@ -59,26 +59,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from tracker.audit import api as audit_api
+    from tracker.doses import api as doses_api
     from tracker.lots import api as lots_api
+    from tracker.lots import views as lots_views
+    from tracker.notifications import views as notifications_views
     from tracker.participants import api as participants_api
+    from tracker.participants import views as participants_views
     from tracker.randomization import api as randomization_api
+    from tracker.randomization import views as randomization_views
+    from tracker.thaws import api as thaws_api
     from tracker.users import api as users_api
     from tracker.web import i18n, meta, pages
 
-    for module in (users_api, audit_api, meta, randomization_api, participants_api, lots_api):
+    api_modules = (
+        users_api, audit_api, meta, lots_api, randomization_api, participants_api, thaws_api, doses_api,
+    )  # fmt: skip
+    for module in api_modules:
         csrf.exempt(module.bp)  # the API authenticates with bearer tokens, never cookies
         app.register_blueprint(module.bp)
     app.register_blueprint(meta.health_bp)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(i18n.bp)
-
-    from tracker.notifications import views as notifications_views
-    from tracker.participants import views as participants_views
-    from tracker.randomization import views as randomization_views
-
-    for module in (randomization_views, participants_views, notifications_views):
+    page_modules = (pages, i18n, lots_views, randomization_views, participants_views, notifications_views)
+    for module in page_modules:
         app.register_blueprint(module.bp)
-
-    from tracker.lots import views as lots_views
-
-    app.register_blueprint(lots_views.bp)

@@ -4,16 +4,18 @@ import tracker.randomization.allocation  # noqa: F401 - registers the arm table;
 from tracker.audit.models import AuditEvent, AuditHead
 from tracker.custody.models import CustodyEvent
 from tracker.db import Base
+from tracker.doses.models import Bag, BagPreparation
 from tracker.lots.models import Container, Lot, LotSignature, QcResult
 from tracker.notifications.models import Notification
 from tracker.participants.models import CodeBreak, Participant
 from tracker.randomization.models import RandomizationCode, RandomizationList
 from tracker.studies.models import Study
+from tracker.thaws.models import Thaw
 from tracker.users.models import ApiToken, LoginAttempt, User
 
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "Base", "LoginAttempt", "Study", "User",
     "CodeBreak", "Notification", "Participant", "RandomizationCode", "RandomizationList",
     "Container", "CustodyEvent", "Lot",
-    "LotSignature", "QcResult",
+    "LotSignature", "QcResult", "Bag", "BagPreparation", "Thaw",
 ]  # fmt: skip

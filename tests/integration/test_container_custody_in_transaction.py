@@ -9,7 +9,7 @@ from tests.lots_support import create_lot, passing_lot
 from tracker.audit.models import AuditEvent
 from tracker.custody.models import CustodyEvent
 from tracker.errors import Conflict
-from tracker.lots.services import find_container, issue_container_in, thaw_container_in
+from tracker.lots.services import consume_container_in, find_container, issue_container_in
 from tracker.roles import Actor
 from tracker.web.context import reader, uow
 
@@ -24,7 +24,7 @@ def _counts(app):
         )
 
 
-def test_issue_and_thaw_inside_a_callers_transaction_commit_only_with_it(app, login):
+def test_a_thaw_of_a_stored_container_issues_it_first_and_commits_only_with_the_caller(app, login):
     gmp, qa = login("gmp"), login("qa")
     cid = passing_lot(gmp, "UC-0001")["containers"][0]["container_id"]
     qa.post("/api/v1/lots/UC-0001/release", json={"password": PASSWORD, "meaning": "ok"})
@@ -32,13 +32,11 @@ def test_issue_and_thaw_inside_a_callers_transaction_commit_only_with_it(app, lo
     with app.app_context():
         with uow() as work:  # the caller rolls back: nothing stays
             container = find_container(work.session, cid)
-            issue_container_in(work.session, PHARMACIST, container, "Pharmacy")
-            thaw_container_in(work.session, PHARMACIST, container, "Pharmacy")
+            consume_container_in(work.session, PHARMACIST, container, "thaw", "Pharmacy")
         assert _counts(app) == before
         with uow() as work:
             container = find_container(work.session, cid)
-            issue_container_in(work.session, PHARMACIST, container, "Pharmacy")
-            thaw_container_in(work.session, PHARMACIST, container, "Pharmacy")
+            consume_container_in(work.session, PHARMACIST, container, "thaw", "Pharmacy")
             work.commit()
     assert _counts(app) == (before[0] + 2, before[1] + 2)
     custody = qa.get(f"/api/v1/containers/{cid}/custody").json["events"]

@@ -28,8 +28,14 @@ BLINDED_HIDDEN_KEYS: dict[str, set[str]] = {
     "participant": {"arm"},
     # Knowing the block sizes helps a blinded person guess the last allocations of a block.
     "randomization_list": {"block_sizes"},
-    "bag": {"arm", "lot_number", "thaw_id", "thawed_at", "container_id", "placebo_lot", "drawn_volume_ml"},
-}
+    "bag": {
+        "arm", "material", "lot_number", "thaw_id", "thawed_at", "container_id", "container_status",
+        "placebo_lot", "drawn_volume_ml", "dose_viable_cells", "witness", "witnessed_at", "qr_payload",
+    },
+}  # fmt: skip
+# Free text that unblinded staff wrote about these entities (a void's reason, say) may name what is in a bag.
+BLINDED_HIDDEN_UNBLINDED_REASONS = {"bag"}
+UNBLINDED_WRITERS = {"pharmacist", "statistician"}
 
 
 def _jsonable(value: Any) -> Any:
@@ -70,9 +76,9 @@ def redact_for_blinded(event: dict[str, Any]) -> dict[str, Any] | None:
     if event["entity_type"] in BLINDED_HIDDEN_ENTITY_TYPES:
         return None
     hidden = BLINDED_HIDDEN_KEYS.get(event["entity_type"], set())
-    if not hidden:
-        return event
     redacted = dict(event)
+    if event["entity_type"] in BLINDED_HIDDEN_UNBLINDED_REASONS and event["role"] in UNBLINDED_WRITERS:
+        redacted["reason"] = None
     for side in ("before", "after"):
         if redacted.get(side):
             redacted[side] = {k: v for k, v in redacted[side].items() if k not in hidden}

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-CONTAINER_STATUSES = ("stored", "issued", "thawed", "discarded")
+CONTAINER_STATUSES = ("stored", "issued", "thawed", "used", "discarded")
 
 # action -> (statuses it may start from, status it leaves)
 CONTAINER_MOVES: dict[str, tuple[frozenset[str], str]] = {
     "issue": (frozenset({"stored"}), "issued"),
     "thaw": (frozenset({"issued"}), "thawed"),
     "discard": (frozenset({"stored", "issued"}), "discarded"),
+    # A vehicle container emptied into a placebo bag (cells are thawed instead).
+    "use": (frozenset({"issued"}), "used"),
 }
 
-# The moves a person records by hand; a thaw is recorded by the thaw itself.
+# The moves a person records by hand; a thaw or a use is recorded by the thaw or the preparation itself.
 CONTAINER_HANDOFF_ACTIONS = ("issue", "discard")
 
 CLOCK_SKEW = dt.timedelta(minutes=1)

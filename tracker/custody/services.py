@@ -74,9 +74,13 @@ def move_container_in(
     *,
     at: dt.datetime | None = None,
     note: str | None = None,
+    audited: bool = True,
 ) -> CustodyEvent:
-    """Move a container (issue, thaw, discard) inside the caller's transaction: checks the order of moves,
-    records the custody event and its audit event, and does not commit. The caller has locked the row."""
+    """Move a container (issue, thaw, use, discard) inside the caller's transaction: checks the order of
+    moves, records the custody event and its audit event, and does not commit. The caller has locked the row.
+
+    With `audited=False` the caller records the move inside its own audit event instead (a pharmacy step
+    writes one event whatever the arm, so the trail's shape cannot tell the arms apart)."""
     if action not in rules.CONTAINER_MOVES:
         raise Invalid(
             "Unknown container action",
@@ -95,6 +99,8 @@ def move_container_in(
     )  # fmt: skip
     before = container.status
     container.status = new_status
+    if not audited:
+        return event
     record_event(
         session, actor, action, "container", container.container_id,
         before={"status": before},

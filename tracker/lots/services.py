@@ -567,20 +567,33 @@ def issue_container_in(
     *,
     at: dt.datetime | None = None,
     note: str | None = None,
+    audited: bool = True,
 ) -> CustodyEvent:
     """Issue a stored container to `location` (the pharmacy) inside the caller's transaction: refuses an
     unusable lot (`lot_not_released`, `lot_expired`, `lot_recalled`) or a container not in store
-    (`action_out_of_order`); records the custody and audit events; does not commit."""
+    (`action_out_of_order`); records the custody event (and its audit event unless `audited=False`)."""
     rules.ensure_lot_usable(container.lot, utcnow())
-    return custody.move_container_in(session, actor, container, "issue", location, at=at, note=note)
+    return custody.move_container_in(
+        session, actor, container, "issue", location, at=at, note=note, audited=audited
+    )
 
 
-def thaw_container_in(
-    session: Session, actor: Actor, container: Container, location: str, *, at: dt.datetime | None = None
+def consume_container_in(
+    session: Session,
+    actor: Actor,
+    container: Container,
+    action: str,
+    location: str,
+    *,
+    at: dt.datetime | None = None,
+    audited: bool = True,
 ) -> CustodyEvent:
-    """Mark an issued container thawed in the caller's transaction (refusals as for an issue); no commit."""
+    """Thaw (cells) or use (vehicle) a container in the pharmacy, issuing it from store first when it is
+    still there; refusals as for an issue; no commit."""
     rules.ensure_lot_usable(container.lot, utcnow())
-    return custody.move_container_in(session, actor, container, "thaw", location, at=at)
+    if container.status == "stored":
+        issue_container_in(session, actor, container, location, at=at, audited=audited)
+    return custody.move_container_in(session, actor, container, action, location, at=at, audited=audited)
 
 
 def handoff_container(
