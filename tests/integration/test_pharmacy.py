@@ -383,3 +383,13 @@ def test_a_blinded_auditor_sees_the_same_events_for_either_bag(trial):
     everything = trial.qa.get("/api/v1/audit").json["events"]
     assert not any(e["entity_type"] == "thaw" for e in everything)
     assert not any(CELL_LOT in str(e["after"]) for e in everything if e["entity_type"] == "bag")
+
+
+def test_the_participant_shows_its_bag_blinded_to_the_ward_and_whole_to_the_pharmacy(trial):
+    (participant, code), *_ = trial.of_arm("active")
+    bag = trial.prepare(code, "active")
+    seen_by_nurse = trial.nurse.get(f"/api/v1/participants/{participant}").json
+    assert seen_by_nurse["bag"]["bag_id"] == bag["bag_id"]
+    assert not mentions_an_arm(seen_by_nurse)
+    seen_by_pharmacist = trial.pharmacist.get(f"/api/v1/participants/{participant}").json
+    assert seen_by_pharmacist["bag"]["lot_number"] == CELL_LOT

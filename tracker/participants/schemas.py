@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from tracker.doses.schemas import BagBlinded, BagUnblinded
 from tracker.participants.rules import MAX_REASON_LENGTH
 
 
@@ -21,7 +22,7 @@ class ParticipantBlinded(Enrolled):
     """For investigator and nurse."""
 
     enrolled_by = fields.String()
-    bag = fields.Raw(allow_none=True, dump_default=None)
+    bag = fields.Nested(BagBlinded, allow_none=True, dump_default=None)
     infusion = fields.Raw(allow_none=True, dump_default=None)
 
 
@@ -29,6 +30,7 @@ class ParticipantUnblinded(ParticipantBlinded):
     """For the pharmacist."""
 
     arm = fields.String(required=True)
+    bag = fields.Nested(BagUnblinded, allow_none=True, dump_default=None)
 
 
 class UnblindRequest(Schema):

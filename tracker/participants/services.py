@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from tracker.audit.services import record_event
 from tracker.db import UnitOfWork, utcnow
+from tracker.doses.services import latest_bag_of
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.notifications.services import queue_notification
 from tracker.participants import rules
@@ -30,14 +32,16 @@ class ParticipantView:
     randomized_at: dt.datetime
     enrolled_by: str
     arm: str | None = None  # filled only for an unblinded reader; blinded schemas have no arm field
-    bag: None = None  # the bag and infusion come with the pharmacy and ward features
-    infusion: None = None
+    bag: dict[str, Any] | None = None  # the latest bag, as this reader may see it
+    infusion: dict[str, Any] | None = None
 
 
-def _view(participant: Participant, arm: str | None = None) -> ParticipantView:
+def _view(
+    participant: Participant, arm: str | None = None, bag: dict[str, Any] | None = None
+) -> ParticipantView:
     return ParticipantView(
         participant.participant_id, participant.stratum, participant.randomization_code,
-        participant.randomized_at, participant.enrolled_by, arm,
+        participant.randomized_at, participant.enrolled_by, arm, bag,
     )  # fmt: skip
 
 
@@ -135,7 +139,7 @@ def get_participant(uow: UnitOfWork, actor: Actor, participant_id: str) -> Parti
         arm = (
             allocation.arm_of(uow.session, actor, participant.randomization_code) if actor.unblinded else None
         )
-        return _view(participant, arm)
+        return _view(participant, arm, latest_bag_of(uow.session, actor, participant.participant_id))
 
 
 @dataclass(frozen=True)
