@@ -3,11 +3,9 @@ the freezer-box map with container handoffs, and the certificate."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
-from marshmallow import Schema, ValidationError
 
 from tracker.errors import DomainError
 from tracker.lots import rules, services
@@ -16,7 +14,7 @@ from tracker.lots.schemas import HandoffIn, LotCreate, QcResultIn, RecallIn, Rej
 from tracker.studies.definition import MATERIALS
 from tracker.studies.services import current_study
 from tracker.web.context import login_policy, reader, uow
-from tracker.web.filters import site_zone
+from tracker.web.forms import FormRefused, form_data, load_form, refusal
 from tracker.web.guard import requires
 from tracker.web.pages import WORKSPACES
 
@@ -36,44 +34,7 @@ _STORAGE_FIELDS = ("freezer", "rack", "box")
 
 
 def _form_data(form: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    """The filled-in fields of a form, typed as the API's JSON would be: empty means absent, a
-    datetime-local is read in the site's zone, whole numbers become integers."""
-    data: dict[str, Any] = {}
-    for name in names:
-        value = (form.get(name) or "").strip()
-        if not value:
-            continue
-        if name in _TIME_FIELDS:
-            try:
-                parsed = dt.datetime.fromisoformat(value)
-            except ValueError:
-                data[name] = value  # the schema names it
-                continue
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=site_zone())
-            data[name] = parsed.isoformat()
-        elif name in _INTEGER_FIELDS and value.lstrip("-").isdigit():
-            data[name] = int(value)
-        else:
-            data[name] = value
-    return data
-
-
-def _load(schema: type[Schema], data: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return schema().load(data)
-    except ValidationError as exc:
-        raise _Refused("Some fields are missing or invalid", 422, exc.messages) from None
-
-
-class _Refused(Exception):
-    def __init__(self, message: str, status: int, details: dict) -> None:
-        super().__init__(message)
-        self.message, self.status, self.details = message, status, details
-
-
-def _refusal(exc: DomainError | _Refused) -> tuple[str, int, dict]:
-    return exc.message, exc.status, exc.details
+    return form_data(form, names, time_fields=_TIME_FIELDS, integer_fields=_INTEGER_FIELDS)
 
 
 @bp.get("/lots")
@@ -97,9 +58,9 @@ def new_lot():
         if storage:
             data["storage"] = storage
         try:
-            lot = services.create_lot(uow(), g.actor, _load(LotCreate, data))
-        except (DomainError, _Refused) as exc:
-            error, status, details = _refusal(exc)
+            lot = services.create_lot(uow(), g.actor, load_form(LotCreate, data))
+        except (DomainError, FormRefused) as exc:
+            error, status, details = refusal(exc)
         else:
             return redirect(url_for("lots_pages.lot_page", lot_number=lot["lot_number"]))
     return render_template(
@@ -124,13 +85,13 @@ def qc_entry(lot_number: str):
     if request.method == "POST":
         data = _form_data(request.form, ("test", "value", "corrects", "reason"))
         try:
-            body = _load(QcResultIn, data)
+            body = load_form(QcResultIn, data)
             services.record_qc_result(
                 uow(), g.actor, lot_number, body["test"], body["value"],
                 corrects=body.get("corrects"), reason=body.get("reason"),
             )  # fmt: skip
-        except (DomainError, _Refused) as exc:
-            error, status, details = _refusal(exc)
+        except (DomainError, FormRefused) as exc:
+            error, status, details = refusal(exc)
         else:
             return redirect(url_for("lots_pages.lot_page", lot_number=lot["lot_number"]))
     return render_template(
@@ -150,8 +111,9 @@ def sign(lot_number: str):
     if request.method == "POST":
         try:
             if action not in _SIGN_SCHEMAS:
-                raise _Refused("Choose release, reject or recall", 422, {"action": ["unknown action"]})
-            body = _load(_SIGN_SCHEMAS[action], _form_data(request.form, ("password", "meaning", "reason")))
+                raise FormRefused("Choose release, reject or recall", 422, {"action": ["unknown action"]})
+            fields = _form_data(request.form, ("password", "meaning", "reason"))
+            body = load_form(_SIGN_SCHEMAS[action], fields)
             if action == "release":
                 services.release_lot(
                     uow(), g.actor, lot_number, body["password"], body["meaning"], login_policy()
@@ -167,8 +129,8 @@ def sign(lot_number: str):
                     login_policy(),
                     body.get("meaning"),
                 )
-        except (DomainError, _Refused) as exc:
-            error, status, details = _refusal(exc)
+        except (DomainError, FormRefused) as exc:
+            error, status, details = refusal(exc)
         else:
             return redirect(url_for("lots_pages.lot_page", lot_number=lot["lot_number"]))
     return render_template(
@@ -198,12 +160,12 @@ def container_handoff(lot_number: str):
     data = _form_data(request.form, ("container_id", "action", "location", "note"))
     container_id = data.pop("container_id", "")
     try:
-        body = _load(HandoffIn, data)
+        body = load_form(HandoffIn, data)
         services.handoff_container(
             uow(), g.actor, container_id, body["action"], body["location"], note=body.get("note")
         )
-    except (DomainError, _Refused) as exc:
-        message, status, details = _refusal(exc)
+    except (DomainError, FormRefused) as exc:
+        message, status, details = refusal(exc)
         return _render_boxes(lot_number, message, details, status)
     return redirect(url_for("lots_pages.box_map", lot_number=lot_number))
 
