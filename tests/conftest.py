@@ -4,6 +4,7 @@ emptied after every test, an app per test, and signed-in API clients per role.""
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -153,5 +154,38 @@ def login(client: Any, make_user: Any):  # noqa: ANN201
         response = client.post("/api/v1/auth/token", json={"username": name, "password": PASSWORD})
         assert response.status_code == 200, response.json
         return ApiClient(client, response.json["token"], name, role)
+
+    return sign_in
+
+
+def csrf_token_in(html: bytes) -> str:
+    return re.search(rb'name="csrf_token" value="([^"]+)"', html).group(1).decode()
+
+
+class PageClient:
+    """A test client signed in through the sign-in form; it posts forms with their CSRF token."""
+
+    def __init__(self, client: Any, username: str) -> None:
+        self.client, self.username = client, username
+
+    def get(self, url: str, **kw: Any) -> Any:
+        return self.client.get(url, **kw)
+
+    def submit(self, url: str, data: dict, *, form_page: str | None = None) -> Any:
+        token = csrf_token_in(self.client.get(form_page or url).data)
+        return self.client.post(url, data={**data, "csrf_token": token})
+
+
+@pytest.fixture
+def browse(app: Any, make_user: Any):  # noqa: ANN201
+    """browse(role) -> a PageClient signed in as a new user of that role."""
+
+    def sign_in(role: str) -> PageClient:
+        client = app.test_client()
+        name = make_user(role)
+        token = csrf_token_in(client.get("/login").data)
+        response = client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": token})
+        assert response.status_code == 302
+        return PageClient(client, name)
 
     return sign_in

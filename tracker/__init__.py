@@ -60,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from tracker.audit import api as audit_api
     from tracker.doses import api as doses_api
+    from tracker.doses import views as doses_views
     from tracker.lots import api as lots_api
     from tracker.lots import views as lots_views
     from tracker.notifications import views as notifications_views
@@ -78,6 +79,8 @@ def _register_blueprints(app: Flask) -> None:
         csrf.exempt(module.bp)  # the API authenticates with bearer tokens, never cookies
         app.register_blueprint(module.bp)
     app.register_blueprint(meta.health_bp)
-    page_modules = (pages, i18n, lots_views, randomization_views, participants_views, notifications_views)
+    page_modules = (
+        pages, i18n, lots_views, randomization_views, participants_views, notifications_views, doses_views,
+    )  # fmt: skip
     for module in page_modules:
         app.register_blueprint(module.bp)

@@ -1,0 +1,121 @@
+"""Pharmacy pages: worklist, thaw, worksheet and preparation, the bag with its label, reprint and void."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+
+from tracker.doses import services
+from tracker.doses.schemas import PrepareRequest, VoidRequest
+from tracker.errors import DomainError
+from tracker.lots.services import list_lots
+from tracker.thaws import services as thaws
+from tracker.thaws.schemas import ThawRequest
+from tracker.web.context import login_policy, reader, uow
+from tracker.web.forms import FormRefused, form_data, load_form
+from tracker.web.guard import requires
+from tracker.web.pages import WORKSPACES
+
+bp = Blueprint("pharmacy_pages", __name__)
+WORKSPACES.append(("Pharmacy: worklist, thaw, prepare and print", "pharmacy_pages.worklist", ("pharmacist",)))
+
+PHARMACIST = ("pharmacist",)
+
+
+@bp.get("/pharmacy")
+@requires(*PHARMACIST)
+def worklist():
+    return render_template(
+        "pharmacy/worklist.html",
+        waiting=services.worklist(reader()),
+        thaws=thaws.list_open_thaws(reader()),
+        bags=services.list_bags(reader(), g.actor)[:50],
+    )
+
+
+@bp.route("/pharmacy/thaw", methods=["GET", "POST"])
+@requires(*PHARMACIST)
+def thaw():
+    error, status, thawed = None, 200, None
+    if request.method == "POST":
+        data = form_data(request.form, tuple(ThawRequest().fields), time_fields=("thawed_at",))
+        try:
+            thawed = thaws.record_thaw(uow(), g.actor, load_form(ThawRequest, data))
+        except (DomainError, FormRefused) as exc:
+            error, status = exc, exc.status
+    return render_template("pharmacy/thaw.html", form=request.form, error=error, thawed=thawed), status
+
+
+@bp.route("/pharmacy/prepare/<code>", methods=["GET", "POST"])
+@requires(*PHARMACIST)
+def prepare(code: str):
+    thaw_id = request.values.get("thaw_id") or None
+    error, status, plan = None, 200, None
+    try:
+        plan = services.dose_plan(reader(), g.actor, code, thaw_id)
+    except DomainError as exc:
+        if request.method == "GET" and exc.code not in ("thaw_id",):
+            error, status = exc, exc.status
+    if request.method == "POST":
+        names = tuple(PrepareRequest().fields)
+        data = {"randomization_code": code, **form_data(request.form, names, time_fields=("prepared_at",))}
+        try:
+            bag = services.prepare_dose(
+                uow(), g.actor, load_form(PrepareRequest, data), qr_key=current_app.config["QR_SIGNING_KEY"],
+                policy=login_policy(), witness_uow=uow(),
+            )  # fmt: skip
+        except (DomainError, FormRefused) as exc:
+            error, status = exc, exc.status
+        else:
+            return redirect(url_for("pharmacy_pages.bag_page", bag_id=bag["bag_id"]))
+    return render_template(
+        "pharmacy/prepare.html",
+        code=code.upper(),
+        plan=plan,
+        thaw_id=thaw_id,
+        thaws=thaws.list_open_thaws(reader()),
+        vehicle_lots=[
+            lot for lot in list_lots(reader(), status="released", material="placebo") if lot["usable"]
+        ],
+        form=request.form,
+        error=error,
+    ), status
+
+
+@bp.get("/pharmacy/bags/<bag_id>")
+@requires(*PHARMACIST)
+def bag_page(bag_id: str):
+    return render_template("pharmacy/bag.html", bag=services.get_bag(reader(), g.actor, bag_id), error=None)
+
+
+def _label(bag_id: str, label_format: str) -> Response:
+    bag_id, rendered = services.print_label(
+        uow(), g.actor, bag_id, label_format, request.args.get("reason"),
+        time_zone=current_app.config["SITE_TIMEZONE"],
+    )  # fmt: skip
+    response = Response(rendered, mimetype="application/pdf" if label_format == "pdf" else "application/zpl")
+    response.headers["Content-Disposition"] = f"inline; filename=label-{bag_id}.{label_format}"
+    return response
+
+
+@bp.get("/pharmacy/bags/<bag_id>/label.pdf")
+@requires(*PHARMACIST)
+def label_pdf(bag_id: str):
+    return _label(bag_id, "pdf")
+
+
+@bp.get("/pharmacy/bags/<bag_id>/label.zpl")
+@requires(*PHARMACIST)
+def label_zpl(bag_id: str):
+    return _label(bag_id, "zpl")
+
+
+@bp.post("/pharmacy/bags/<bag_id>/void")
+@requires(*PHARMACIST)
+def void(bag_id: str):
+    try:
+        body = load_form(VoidRequest, form_data(request.form, ("reason",)))
+        services.void_bag(uow(), g.actor, bag_id, body["reason"])
+    except (DomainError, FormRefused) as exc:
+        bag = services.get_bag(reader(), g.actor, bag_id)
+        return render_template("pharmacy/bag.html", bag=bag, error=exc), exc.status
+    return redirect(url_for("pharmacy_pages.bag_page", bag_id=bag_id))
