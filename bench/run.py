@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import audit_bench  # noqa: E402
+from bench import audit_bench, export_bench  # noqa: E402
 from bench.common import print_table, scratch_database  # noqa: E402
 
 
@@ -25,6 +25,8 @@ def main() -> None:
     for kind in kinds:
         with scratch_database(kind) as url:
             audit_bench.run(url, kind, events)
+        with scratch_database(kind) as url:
+            export_bench.run(url, kind, events)
     print_table()
 
 
