@@ -152,3 +152,21 @@ def test_the_export_carries_the_chain_head_and_a_header_row(login):
     seq, _, digest = response.headers["X-Audit-Chain-Head"].partition(":")
     assert int(seq) == len(lines) - 1
     assert len(digest) == 64
+
+
+def test_the_printable_trail_carries_its_events_and_provenance(login, make_user):
+    from pypdf import PdfReader
+
+    qa = login("qa")
+    make_user("nurse", "nurse_printed")
+    response = qa.get("/api/v1/audit/export.pdf", query_string={"entity_type": "user"})
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    import io
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Audit trail" in text
+    assert "nurse_printed" in text
+    assert "generated" in text
+    assert qa.username in text
+    assert "audit chain head seq" in text

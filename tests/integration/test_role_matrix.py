@@ -17,6 +17,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("GET", "/api/v1/audit"): ("qa", "admin"),
     ("GET", "/api/v1/audit/export.csv"): ("qa", "admin"),
+    ("GET", "/api/v1/audit/export.pdf"): ("qa", "admin"),
     # pharmacy (issue 5)
     ("POST", "/api/v1/thaws"): ("pharmacist",),
     ("GET", "/api/v1/thaws"): ("pharmacist",),
