@@ -148,6 +148,10 @@ def test_hsts_is_sent_over_https_and_never_over_plain_http(client, url):
     assert over_tls.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     plain = client.get(url, base_url="http://localhost")
     assert "Strict-Transport-Security" not in plain.headers
+    for response in (over_tls, plain):
+        assert response.headers["Content-Security-Policy"] == CSP
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
 
 
 def test_the_csp_forbids_inline_script_and_style_and_framing():
