@@ -20,6 +20,11 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest value an Integer column holds on every database (PostgreSQL's int4): input schemas cap
+# integer IDs with it, so that a huge number is a 422 and not a database error.
+MAX_SQL_INTEGER = 2**31 - 1
+
+
 class UTCDateTime(TypeDecorator):
     """Stores aware datetimes as naive UTC on every database and gives them back as aware UTC."""
 

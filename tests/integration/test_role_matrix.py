@@ -156,3 +156,111 @@ def test_pages_refuse_other_roles_with_403(app, make_user, method, rule, roles):
         assert signed_in.status_code == 302
         response = client.open(_url(rule), method=method, **_form(client, method))
         assert response.status_code == 403, f"{role} reached the page {method} {rule}"
+
+
+# ---- a record that does not exist --------------------------------------------------------------------------
+# Routes whose path names a record (a lot, a participant, a container): every allowed role asking about one
+# that does not exist gets 404 in the contract's error shape, never 403 or 500. The request is otherwise
+# valid (a body that passes validation), so that the answer is about the record. A new route naming a record
+# fails test_every_route_naming_a_record_has_a_valid_request until it is listed here.
+
+MISSING = {"<lot_number>": "NO-SUCH-LOT", "<participant_id>": "P-404"}  # and a well-formed container ID
+
+RECORD_REQUESTS: dict[tuple[str, str], dict] = {
+    ("GET", "/api/v1/participants/<participant_id>"): {},
+    ("POST", "/api/v1/participants/<participant_id>/unblind"): {"reason": "SAE", "password": "{password}"},
+    ("GET", "/api/v1/lots/<lot_number>"): {},
+    ("GET", "/api/v1/lots/<lot_number>/certificate.pdf"): {},
+    ("POST", "/api/v1/lots/<lot_number>/qc-results"): {"test": "endotoxin", "value": 0.1},
+    ("POST", "/api/v1/lots/<lot_number>/release"): {"password": "{password}", "meaning": "ok"},
+    ("POST", "/api/v1/lots/<lot_number>/reject"): {"password": "{password}", "reason": "failed"},
+    ("POST", "/api/v1/lots/<lot_number>/recall"): {"password": "{password}", "reason": "deviation"},
+    ("POST", "/api/v1/containers/<container_id>/handoffs"): {"action": "issue", "location": "Pharmacy"},
+    ("GET", "/api/v1/containers/<container_id>/custody"): {},
+    ("GET", "/lots/<lot_number>"): {},
+    ("GET", "/lots/<lot_number>/qc"): {},
+    ("POST", "/lots/<lot_number>/qc"): {"test": "endotoxin", "value": "0.1"},
+    ("GET", "/lots/<lot_number>/sign"): {},
+    ("POST", "/lots/<lot_number>/sign"): {"action": "release", "password": "{password}", "meaning": "ok"},
+    ("GET", "/lots/<lot_number>/boxes"): {},
+    ("POST", "/lots/<lot_number>/handoff"): {
+        "container_id": "{container_id}", "action": "issue", "location": "Pharmacy",
+    },
+    ("GET", "/lots/<lot_number>/certificate.pdf"): {},
+}  # fmt: skip
+
+NAMING_A_RECORD = sorted(
+    (m, r, roles) for (m, r), roles in EXPECTED.items() if roles and re.search(r"<(?!path:)", r)
+)
+
+
+def _missing_container_id() -> str:
+    from tracker.lots.rules import container_id_from, is_container_id
+
+    container_id = container_id_from("000000000")
+    assert is_container_id(container_id)
+    return container_id
+
+
+def _missing_url(rule: str) -> str:
+    url = rule
+    for name, value in {**MISSING, "<container_id>": _missing_container_id()}.items():
+        url = url.replace(name, value)
+    return url
+
+
+def _filled(body: dict) -> dict:
+    from tests.conftest import PASSWORD
+
+    values = {"password": PASSWORD, "container_id": _missing_container_id()}
+    return {k: v.format(**values) if isinstance(v, str) else v for k, v in body.items()}
+
+
+def test_every_route_naming_a_record_has_a_valid_request():
+    assert {(m, r) for m, r, _ in NAMING_A_RECORD} == set(RECORD_REQUESTS)
+
+
+@pytest.mark.parametrize(
+    ("method", "rule", "roles"), [r for r in NAMING_A_RECORD if r[1].startswith("/api/")]
+)
+def test_api_routes_answer_404_in_the_error_shape_for_a_record_that_does_not_exist(
+    client, login, method, rule, roles
+):
+    for role in roles:
+        signed_in = login(role)
+        response = client.open(
+            _missing_url(rule),
+            method=method,
+            json=_filled(RECORD_REQUESTS[(method, rule)]) if method != "GET" else None,
+            headers={"Authorization": f"Bearer {signed_in.token}"},
+        )
+        assert response.status_code == 404, f"{role} {method} {rule}: {response.status_code} {response.json}"
+        body = response.json
+        assert set(body) == {"error"}
+        assert set(body["error"]) == {"code", "message", "details"}
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", body["error"]["code"])  # a stable snake_case code
+        assert isinstance(body["error"]["message"], str)
+        assert body["error"]["message"]
+        assert isinstance(body["error"]["details"], dict)
+
+
+@pytest.mark.parametrize(
+    ("method", "rule", "roles"), [r for r in NAMING_A_RECORD if not r[1].startswith("/api/")]
+)
+def test_pages_answer_404_with_the_error_page_for_a_record_that_does_not_exist(
+    app, make_user, method, rule, roles
+):
+    from tests.conftest import PASSWORD
+
+    for role in roles:
+        client = app.test_client()
+        signed_in = client.post(
+            "/login",
+            data={"username": make_user(role), "password": PASSWORD, **_form(client, "POST")["data"]},
+        )
+        assert signed_in.status_code == 302
+        form = {**_filled(RECORD_REQUESTS[(method, rule)]), **_form(client, method).get("data", {})}
+        response = client.open(_missing_url(rule), method=method, data=form if method == "POST" else None)
+        assert response.status_code == 404, f"{role} {method} {rule}: {response.status_code}"
+        assert response.mimetype == "text/html"
+        assert re.search(rb"<code>[a-z][a-z0-9_]*</code>", response.data), response.data[:500]

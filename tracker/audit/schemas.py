@@ -3,10 +3,11 @@
 from marshmallow import Schema, fields, validate
 
 from tracker.audit.rules import ENTITY_TYPES
+from tracker.db import MAX_SQL_INTEGER
 
 
 class AuditQuery(Schema):
-    after_seq = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    after_seq = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_SQL_INTEGER))
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
     entity_type = fields.String(validate=validate.OneOf(ENTITY_TYPES))
     entity_id = fields.String(validate=validate.Length(min=1, max=80))

@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from tracker.custody.rules import CONTAINER_HANDOFF_ACTIONS
 from tracker.custody.schemas import CustodyEventOut
+from tracker.db import MAX_SQL_INTEGER
 from tracker.lots.rules import LOT_NUMBER_PATTERN, LOT_STATUSES, MAX_CONTAINERS
 from tracker.studies.definition import MATERIALS
 
@@ -76,7 +77,10 @@ class QcResultIn(Schema):
     test = fields.String(required=True, validate=validate.Length(min=1, max=40))
     value = QcValue(required=True)
     corrects = fields.Integer(
-        strict=True, allow_none=True, metadata={"description": "the result_id this result corrects"}
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=1, max=MAX_SQL_INTEGER),
+        metadata={"description": "the result_id this result corrects"},
     )
     reason = fields.String(allow_none=True, validate=validate.Length(max=2000))
 

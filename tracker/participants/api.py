@@ -37,7 +37,7 @@ def enrol(body: dict):
 
 @endpoint(bp, "/participants/<participant_id>", "GET", roles=("investigator", "nurse", "pharmacist"),
           summary="A participant and its code (the arm only for the pharmacist)",
-          answers={200: ParticipantBlinded})  # fmt: skip
+          answers={200: {"oneOf": [ParticipantBlinded, ParticipantUnblinded]}})  # fmt: skip
 def show(participant_id: str):
     found = services.get_participant(reader(), g.actor, participant_id)
     schema = ParticipantUnblinded() if g.actor.unblinded else ParticipantBlinded()

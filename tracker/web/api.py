@@ -23,6 +23,10 @@ class MalformedJson(DomainError):
     code = "malformed_json"
 
 
+# A schema, a media type, nothing, or an OpenAPI schema object such as {"oneOf": [SchemaA, SchemaB]}.
+Answer = type[Schema] | str | dict[str, Any] | None
+
+
 @dataclass
 class RouteDoc:
     blueprint: Blueprint
@@ -32,7 +36,7 @@ class RouteDoc:
     summary: str
     body: type[Schema] | None = None
     query: type[Schema] | None = None
-    answers: dict[int, type[Schema] | str | None] = field(default_factory=dict)
+    answers: dict[int, Answer] = field(default_factory=dict)
 
 
 ROUTES: list[RouteDoc] = []
@@ -64,7 +68,7 @@ def endpoint(
     summary: str,
     body: type[Schema] | None = None,
     query: type[Schema] | None = None,
-    answers: dict[int, type[Schema] | str | None] | None = None,
+    answers: dict[int, Answer] | None = None,
 ) -> Callable:
     """Register `rule` on `bp`: the guard runs first, then the body and query are validated into kwargs."""
 

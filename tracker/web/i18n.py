@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, redirect, request, session, url_for
 from flask_babel import Babel
 
+from tracker.web.security import is_local_path
+
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 TRANSLATIONS = "translations"  # relative to the tracker package
 
@@ -24,8 +26,7 @@ def choose_language():
     if lang in LANGUAGES:
         session["lang"] = lang
     target = request.form.get("next", "")
-    safe = target.startswith("/") and not target.startswith("//")
-    return redirect(target if safe else url_for("pages.home"))
+    return redirect(target if is_local_path(target) else url_for("pages.home"))
 
 
 def init_i18n(app: Flask) -> None:

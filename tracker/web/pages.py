@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
 from tracker.errors import TooManyAttempts, Unauthorized
@@ -11,6 +9,7 @@ from tracker.roles import ROLES
 from tracker.users import services
 from tracker.web.context import login_policy, uow
 from tracker.web.guard import requires
+from tracker.web.security import is_local_path
 
 bp = Blueprint("pages", __name__)
 
@@ -24,8 +23,7 @@ WORKSPACES: list[tuple[str, str, tuple[str, ...]]] = [
 
 
 def _safe_next(target: str | None) -> str:
-    # Only a path on this site: never an open redirect.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if is_local_path(target):
         return target
     return url_for("pages.home")
 

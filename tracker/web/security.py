@@ -1,4 +1,6 @@
-"""Security headers on every answer."""
+"""Security headers on every answer, and the one check for where a form may send the browser next."""
+
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 
@@ -20,3 +22,14 @@ def register_security_headers(app: Flask) -> None:
         if request.is_secure:
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response
+
+
+def is_local_path(target: str | None) -> bool:
+    """A path on this site, never an open redirect. Browsers drop tabs and newlines from a URL and read a
+    backslash as a slash, so a path with either could still lead to another host."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
