@@ -20,9 +20,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import PASSWORD
-from tests.integration.randomization_support import import_list, list_rows
 from tests.lots_support import passing_lot
+from tests.pharmacy_support import build_trial
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 DERANDOMIZE = "FUZZ_EXAMPLES" not in os.environ  # CI repeats one run; a longer run explores
@@ -37,17 +36,15 @@ def _roles(operation: Any) -> tuple[str, ...]:
 
 def _known_records(login: Any, runner: Any, tmp_path: Any) -> dict[str, str]:
     """One record of each kind a path names, so that some requests reach past the 404."""
-    gmp, qa = login("gmp"), login("qa")
-    passing_lot(gmp, "UC-0001")
-    passing_lot(gmp, "UC-0002")
-    qa.post("/api/v1/lots/UC-0002/release", json={"password": PASSWORD, "meaning": "ok"})
-    container = gmp.get("/api/v1/lots/UC-0001").json["containers"][0]["container_id"]
-    import_list(runner, tmp_path, list_rows(per_stratum=2))
-    enrolled = login("investigator").post(
-        "/api/v1/participants", json={"participant_id": "P-001", "stratum": "A"}
-    )
-    assert enrolled.status_code == 201, enrolled.json
-    return {"lot_number": "UC-0001", "container_id": container, "participant_id": "P-001"}
+    trial = build_trial(login, runner, tmp_path)
+    passing_lot(trial.gmp, "UC-0002")  # one lot still in quarantine
+    thaw = trial.thaw()
+    (participant, code), *_ = trial.of_arm("placebo")
+    bag = trial.prepare(code, "placebo")
+    return {
+        "lot_number": "UC-0002", "container_id": trial.cell_containers[0], "participant_id": participant,
+        "thaw_id": thaw["thaw_id"], "bag_id": bag["bag_id"],
+    }  # fmt: skip
 
 
 def _fuzz(operation: Any, mode: GenerationMode, known: dict[str, str], token_for: Any) -> set[str]:

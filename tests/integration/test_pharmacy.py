@@ -98,10 +98,14 @@ def test_a_container_of_a_quarantined_lot_cannot_be_thawed(trial):
         ({"viability_percent": 101}, "viability_percent"),
         ({"viable_cells_per_ml": 0}, "viable_cells_per_ml"),
         ({"viable_cells_per_ml": "many"}, "viable_cells_per_ml"),
-        ({"thawed_at": iso(dt.timedelta(minutes=5))}, "thawed_at"),
+        ({"thawed_at": "IN_FIVE_MINUTES"}, "thawed_at"),
     ],
 )
 def test_a_bad_thaw_is_refused_and_changes_nothing(app, trial, change, field):
+    if change.get("thawed_at") == "IN_FIVE_MINUTES":
+        change = {
+            "thawed_at": iso(dt.timedelta(minutes=5))
+        }  # computed now, not when the tests were collected
     container = trial.cell_containers[0]
     before = _count(app, AuditEvent)
     body = {"container_id": container, "viable_cells_per_ml": 5e6, "viability_percent": 90, "volume_ml": 10}
@@ -255,7 +259,7 @@ def test_a_void_needs_a_reason_and_happens_once(trial):
 def test_an_unknown_code_or_bag_is_404(trial):
     response = trial.prepare_placebo("RZZZZZZ")
     assert response.status_code == 404
-    assert trial.pharmacist.get("/api/v1/bags/B2222222222X").status_code == 404
+    assert trial.pharmacist.get("/api/v1/bags/B2222222222L").status_code == 404
 
 
 def test_simultaneous_preparations_for_one_code_make_one_bag(app, trial):

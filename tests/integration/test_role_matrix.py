@@ -164,7 +164,11 @@ def test_pages_refuse_other_roles_with_403(app, make_user, method, rule, roles):
 # valid (a body that passes validation), so that the answer is about the record. A new route naming a record
 # fails test_every_route_naming_a_record_has_a_valid_request until it is listed here.
 
-MISSING = {"<lot_number>": "NO-SUCH-LOT", "<participant_id>": "P-404"}  # and a well-formed container ID
+# Well-formed IDs (right shape and check character) that name nothing.
+MISSING = {
+    "<lot_number>": "NO-SUCH-LOT", "<participant_id>": "P-404", "<bag_id>": "B2222222222L",
+    "<thaw_id>": "T2222222227", "<code>": "RZZZZZZ",
+}  # fmt: skip
 
 RECORD_REQUESTS: dict[tuple[str, str], dict] = {
     ("GET", "/api/v1/participants/<participant_id>"): {},
@@ -187,6 +191,17 @@ RECORD_REQUESTS: dict[tuple[str, str], dict] = {
         "container_id": "{container_id}", "action": "issue", "location": "Pharmacy",
     },
     ("GET", "/lots/<lot_number>/certificate.pdf"): {},
+    ("GET", "/api/v1/thaws/<thaw_id>"): {},
+    ("GET", "/api/v1/bags/<bag_id>"): {},
+    ("POST", "/api/v1/bags/<bag_id>/void"): {"reason": "dropped"},
+    ("GET", "/api/v1/bags/<bag_id>/label.pdf"): {},
+    ("GET", "/api/v1/bags/<bag_id>/label.zpl"): {},
+    ("GET", "/pharmacy/prepare/<code>"): {},
+    ("POST", "/pharmacy/prepare/<code>"): {"placebo_lot": "VEH-0001", "final_volume_ml": "100"},
+    ("GET", "/pharmacy/bags/<bag_id>"): {},
+    ("GET", "/pharmacy/bags/<bag_id>/label.pdf"): {},
+    ("GET", "/pharmacy/bags/<bag_id>/label.zpl"): {},
+    ("POST", "/pharmacy/bags/<bag_id>/void"): {"reason": "dropped"},
 }  # fmt: skip
 
 NAMING_A_RECORD = sorted(

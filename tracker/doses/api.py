@@ -53,7 +53,8 @@ def list_bags():
 
 
 @endpoint(bp, "/bags/<bag_id>", "GET", roles=("pharmacist", "nurse", "investigator"),
-          summary="A bag as the caller's role may see it", answers={200: BagBlinded})  # fmt: skip
+          summary="A bag as the caller's role may see it",
+          answers={200: {"oneOf": [BagBlinded, BagUnblinded]}})  # fmt: skip
 def get_bag(bag_id: str):
     bag = services.get_bag(reader(), g.actor, bag_id)
     return answer(BagUnblinded() if g.actor.unblinded else BagBlinded(), bag)

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 
 from tracker.doses import services
 from tracker.doses.schemas import PrepareRequest, VoidRequest
-from tracker.errors import DomainError
+from tracker.errors import DomainError, NotFound
 from tracker.lots.services import list_lots
 from tracker.thaws import services as thaws
 from tracker.thaws.schemas import ThawRequest
@@ -52,8 +52,10 @@ def prepare(code: str):
     error, status, plan = None, 200, None
     try:
         plan = services.dose_plan(reader(), g.actor, code, thaw_id)
+    except NotFound:
+        raise  # an unknown code or thaw is the error page, not a worksheet
     except DomainError as exc:
-        if request.method == "GET" and exc.code not in ("thaw_id",):
+        if request.method == "GET":
             error, status = exc, exc.status
     if request.method == "POST":
         names = tuple(PrepareRequest().fields)
