@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from typing import Any
 
 # An eligible UMSIS participant, written out by hand from the trial record (not read from the definition).
@@ -52,3 +54,23 @@ def freeze_enrolment_clock(monkeypatch: Any, now: dt.datetime = NOW) -> dt.datet
 def onset(before: dt.timedelta, now: dt.datetime = NOW) -> str:
     """The onset `before` randomization, written with a +08:00 offset as a Shenyang site would."""
     return (now - before).astimezone(SHANGHAI).isoformat()
+
+
+def page_form(participant_id: str, **fields: Any) -> dict[str, str]:
+    """The enrolment page's fields for an eligible participant: elig_<key> inputs, text values."""
+    answers = {**ELIGIBLE, **fields.pop("eligibility", {})}
+    form = {"participant_id": participant_id, "stratum": "", "onset_at": "", **fields}
+    for key, value in answers.items():
+        if value is not None:
+            form[f"elig_{key}"] = ("yes" if value else "no") if isinstance(value, bool) else str(value)
+    return form
+
+
+def confirm_fields(page: str) -> dict[str, str]:
+    """The hidden fields of the review page's confirm form, as the browser would post them back."""
+    form = re.search(
+        r'<form method="post">(?:(?!</form>).)*name="step" value="confirm".*?</form>', page, re.S
+    )
+    assert form, "the page has no confirm form"
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(0))
+    return {name: html.unescape(value) for name, value in fields}

@@ -36,6 +36,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/randomization"): ("statistician",),
     ("GET", "/participants/enrol"): ("investigator",),
     ("POST", "/participants/enrol"): ("investigator",),
+    ("GET", "/participants"): ("investigator", "nurse"),
+    ("GET", "/participants/<participant_id>"): ("investigator", "nurse"),
     ("GET", "/participants/code-break"): ("investigator",),
     ("POST", "/participants/code-break"): ("investigator",),
     ("GET", "/notifications"): ("qa", "admin"),

@@ -330,6 +330,13 @@ def get_participant(uow: UnitOfWork, actor: Actor, participant_id: str) -> Parti
         return _view(participant, arm)
 
 
+def list_participants(uow: UnitOfWork) -> list[ParticipantView]:
+    """Every enrolled participant in enrolment order, as a blinded reader sees them."""
+    with uow:
+        rows = uow.session.execute(select(Participant).order_by(Participant.randomized_at, Participant.id))
+        return [_view(p) for p in rows.scalars()]
+
+
 @dataclass(frozen=True)
 class CodeBreakResult:
     participant_id: str
