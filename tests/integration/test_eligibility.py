@@ -326,3 +326,15 @@ def test_a_study_may_require_the_onset(two_person_study, login):
 def _assert_nothing_stored_in_two_person(login):
     assert login("nurse").get("/api/v1/participants/P-001").status_code == 404
     assert login("qa").get("/api/v1/audit?entity_type=participant").json["events"] == []
+
+
+def test_the_demo_enrols_through_the_checklist_with_strata_from_onset(runner, login):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    nurse = login("nurse")
+    for participant_id, stratum in (("UMSIS-001", "A"), ("UMSIS-004", "D")):
+        shown = nurse.get(f"/api/v1/participants/{participant_id}").json
+        assert shown["stratum"] == stratum
+        assert shown["stratum_from_onset"] is True
+        assert shown["eligibility"]["eligible"] is True
+        assert len(shown["eligibility"]["criteria"]) == len(ELIGIBLE)
