@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
+from tracker.db import utcnow
 from tracker.roles import ROLES, SYSTEM, Actor
+from tracker.studies.services import current_study
 from tracker.users.models import User
 from tracker.users.services import actor_of, create_user
 from tracker.web.context import reader, uow
@@ -46,6 +50,25 @@ def build_demo() -> list[str]:
 
 DEMO_SEED = 20210401
 DEMO_PARTICIPANTS = (("UMSIS-001", "A"), ("UMSIS-002", "B"), ("UMSIS-003", "B"), ("UMSIS-004", "D"))
+# Hours from stroke onset to enrolment: each falls inside its participant's stratum window.
+DEMO_ONSET_HOURS = {"UMSIS-001": 12, "UMSIS-002": 40, "UMSIS-003": 60, "UMSIS-004": 14 * 24}
+
+
+def _demo_checklist(study) -> dict:  # noqa: ANN001
+    """An eligible answer to every criterion of the study: the eligible word, or a value within the bounds."""
+    answers: dict = {}
+    for criterion in study.eligibility.criteria:
+        if criterion.kind == "yes_no":
+            answers[criterion.key] = criterion.eligible_answer
+            continue
+        lows = [b.limit for b in criterion.bounds if b.operator in (">", ">=")]
+        highs = [b.limit for b in criterion.bounds if b.operator in ("<", "<=")]
+        if lows and highs:
+            value = (max(lows) + min(highs)) / 2
+        else:
+            value = max(lows) + 1 if lows else min(highs) - 1
+        answers[criterion.key] = round(value) if criterion.whole_number else value
+    return answers
 
 
 def _demo_actor(role: str) -> Actor:
@@ -71,11 +94,14 @@ def _demo_randomization() -> list[str]:
             work.session.execute(select(Participant.participant_id, Participant.randomization_code)).all()
         )
     investigator = _demo_actor("investigator")
+    with reader() as work:
+        checklist = _demo_checklist(current_study(work.session))
     lines.append("Demo participants (stratum, randomization code):")
     for participant_id, stratum in DEMO_PARTICIPANTS:
         if participant_id not in enrolled:
+            onset_at = utcnow() - dt.timedelta(hours=DEMO_ONSET_HOURS[participant_id])
             enrolled[participant_id] = enrol_participant(
-                uow(), investigator, participant_id, stratum
+                uow(), investigator, participant_id, stratum, onset_at=onset_at, eligibility=checklist
             ).randomization_code
         lines.append(f"  {participant_id:<12} {stratum}  {enrolled[participant_id]}")
     return lines

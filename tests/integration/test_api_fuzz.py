@@ -43,7 +43,7 @@ def _known_records(login: Any, runner: Any, tmp_path: Any) -> dict[str, str]:
     bag = trial.prepare(code, "placebo")
     return {
         "lot_number": "UC-0002", "container_id": trial.cell_containers[0], "participant_id": participant,
-        "thaw_id": thaw["thaw_id"], "bag_id": bag["bag_id"],
+        "thaw_id": thaw["thaw_id"], "bag_id": bag["bag_id"], "list_id": "1",
     }  # fmt: skip
 
 

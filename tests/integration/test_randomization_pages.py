@@ -6,6 +6,7 @@ import re
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.integration.eligibility_support import confirm_fields, page_form
 from tests.integration.randomization_support import import_list, list_rows
 from tests.integration.test_pages import _csrf
 
@@ -30,6 +31,14 @@ def _post(client, url, data):
     return client.post(url, data={**data, "csrf_token": token})
 
 
+def _enrol_on_page(client, participant_id, stratum):
+    """The checklist, its review, then the confirm form as the review page wrote it."""
+    review = _post(client, "/participants/enrol", page_form(participant_id, stratum=stratum))
+    if review.status_code != 200:
+        return review
+    return client.post("/participants/enrol", data=confirm_fields(review.get_data(as_text=True)))
+
+
 def test_the_home_page_links_each_role_to_its_workspaces(client, make_user):
     _sign_in(client, make_user, "investigator")
     home = client.get("/").get_data(as_text=True)
@@ -44,16 +53,16 @@ def test_an_investigator_enrols_on_the_page_and_sees_the_code(client, make_user,
     page = client.get("/participants/enrol")
     assert page.status_code == 200
     assert b'<label for="stratum">' in page.data
-    response = _post(client, "/participants/enrol", {"participant_id": "W-01", "stratum": "C"})
+    response = _enrol_on_page(client, "W-01", "C")
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert rows[4][0] in text  # stratum C's first code
     assert "active" not in text
     assert "placebo" not in text
-    again = _post(client, "/participants/enrol", {"participant_id": "W-01", "stratum": "C"})
+    again = _enrol_on_page(client, "W-01", "C")
     assert again.status_code == 409
     assert "already enrolled" in again.get_data(as_text=True)
-    unknown = _post(client, "/participants/enrol", {"participant_id": "W-02", "stratum": "Q"})
+    unknown = _enrol_on_page(client, "W-02", "Q")
     assert unknown.status_code == 422
 
 
@@ -68,7 +77,7 @@ def test_the_code_break_page_asks_to_confirm_with_the_password_then_shows_the_ar
     client, make_user, rows
 ):
     _sign_in(client, make_user, "investigator")
-    _post(client, "/participants/enrol", {"participant_id": "W-01", "stratum": "A"})
+    assert _enrol_on_page(client, "W-01", "A").status_code == 200
     review = _post(
         client, "/participants/code-break", {"step": "review", "participant_id": "W-01", "reason": "SAE"}
     )
@@ -91,7 +100,7 @@ def test_the_code_break_page_asks_to_confirm_with_the_password_then_shows_the_ar
 
 def test_the_code_break_page_refuses_an_empty_reason_before_asking_for_a_password(client, make_user, rows):
     _sign_in(client, make_user, "investigator")
-    _post(client, "/participants/enrol", {"participant_id": "W-01", "stratum": "A"})
+    assert _enrol_on_page(client, "W-01", "A").status_code == 200
     response = _post(
         client, "/participants/code-break", {"step": "review", "participant_id": "W-01", "reason": " "}
     )

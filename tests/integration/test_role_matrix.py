@@ -56,8 +56,14 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/v1/reports/code-breaks"): ("qa", "admin"),
     ("GET", "/api/v1/reports/code-breaks.csv"): ("qa", "admin"),
     ("GET", "/randomization"): ("statistician",),
+    ("POST", "/randomization/generate"): ("statistician",),
+    ("POST", "/randomization/import"): ("statistician",),
+    ("GET", "/randomization/lists/<list_id>/export.csv"): ("statistician",),
+    ("GET", "/api/v1/randomization/lists/<list_id>/export.csv"): ("statistician",),
     ("GET", "/participants/enrol"): ("investigator",),
     ("POST", "/participants/enrol"): ("investigator",),
+    ("GET", "/participants"): ("investigator", "nurse"),
+    ("GET", "/participants/<participant_id>"): ("investigator", "nurse"),
     ("GET", "/participants/code-break"): ("investigator",),
     ("POST", "/participants/code-break"): ("investigator",),
     ("GET", "/notifications"): ("qa", "admin"),
@@ -167,7 +173,7 @@ def test_pages_refuse_other_roles_with_403(app, make_user, method, rule, roles):
 # Well-formed IDs (right shape and check character) that name nothing.
 MISSING = {
     "<lot_number>": "NO-SUCH-LOT", "<participant_id>": "P-404", "<bag_id>": "B2222222222L",
-    "<thaw_id>": "T2222222227", "<code>": "RZZZZZZ",
+    "<thaw_id>": "T2222222227", "<code>": "RZZZZZZ", "<list_id>": "404",
 }  # fmt: skip
 
 RECORD_REQUESTS: dict[tuple[str, str], dict] = {
@@ -202,6 +208,9 @@ RECORD_REQUESTS: dict[tuple[str, str], dict] = {
     ("GET", "/pharmacy/bags/<bag_id>/label.pdf"): {},
     ("GET", "/pharmacy/bags/<bag_id>/label.zpl"): {},
     ("POST", "/pharmacy/bags/<bag_id>/void"): {"reason": "dropped"},
+    ("GET", "/participants/<participant_id>"): {},
+    ("GET", "/randomization/lists/<list_id>/export.csv"): {},
+    ("GET", "/api/v1/randomization/lists/<list_id>/export.csv"): {},
 }  # fmt: skip
 
 NAMING_A_RECORD = sorted(

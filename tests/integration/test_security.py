@@ -82,7 +82,22 @@ def records(app, login, runner, tmp_path) -> dict[str, str]:
     )
     assert enrolled.status_code == 201
     container = gmp.get("/api/v1/lots/VH-0001").json["containers"][0]["container_id"]
-    return {"lot_number": "VH-0001", "container_id": container, "participant_id": "P-001"}
+    # A placebo bag (the list alternates arms, so the second participant of stratum A is placebo).
+    passing_lot(gmp, "VH-0002", "placebo")
+    login("qa").post("/api/v1/lots/VH-0002/release", json={"password": PASSWORD, "meaning": "ok"})
+    second = login("investigator").post(
+        "/api/v1/participants", json={"participant_id": "P-002", "stratum": "A"}
+    )
+    bag = login("pharmacist").post(
+        "/api/v1/doses",
+        json={"randomization_code": second.json["randomization_code"], "placebo_lot": "VH-0002",
+              "final_volume_ml": 100},
+    )  # fmt: skip
+    assert bag.status_code == 201, bag.json
+    return {
+        "lot_number": "VH-0001", "container_id": container, "participant_id": "P-001",
+        "code": enrolled.json["randomization_code"], "bag_id": bag.json["bag_id"], "list_id": "1",
+    }  # fmt: skip
 
 
 # The form each POST page route takes, as its page sends it (less the CSRF token). A new form route fails
@@ -104,6 +119,14 @@ FORMS: dict[str, dict[str, str]] = {
     "/lots/<lot_number>/handoff": {
         "container_id": "{container_id}", "action": "issue", "location": "Pharmacy",
     },
+    "/pharmacy/thaw": {
+        "container_id": "{container_id}", "viable_cells_per_ml": "5e6", "viability_percent": "90",
+        "volume_ml": "5",
+    },
+    "/pharmacy/prepare/<code>": {"placebo_lot": "VH-0001", "final_volume_ml": "100"},
+    "/pharmacy/bags/<bag_id>/void": {"reason": "dropped"},
+    "/randomization/generate": {"seed": "7", "per_stratum": "2", "block_sizes": "2"},
+    "/randomization/import": {},
 }  # fmt: skip
 
 
@@ -115,7 +138,9 @@ def test_every_form_route_refuses_a_post_without_its_csrf_token(app, make_user, 
     assert {rule.rule for rule in routes} == set(FORMS), "list the form of every POST page route in FORMS"
     for rule in routes:
         role = allowed_roles(app, rule)[0]
-        url = rule.rule.replace("<lot_number>", records["lot_number"])
+        url = rule.rule
+        for name in ("lot_number", "code", "bag_id"):
+            url = url.replace(f"<{name}>", records[name])
         form = {k: v.format(**records) for k, v in FORMS[rule.rule].items()}
         client = page_client(app, make_user, role)
         before = audit_count(app)
@@ -203,7 +228,10 @@ def _assert_clean_page(response: Any, what: str) -> None:
 
 def test_every_page_every_role_can_open_has_no_inline_script_or_style(app, make_user, records):
     clients = {role: page_client(app, make_user, role) for role in ROLES}
-    urls = {"<lot_number>": ["UC-0001", "VH-0001"]}
+    urls = {
+        "<lot_number>": ["UC-0001", "VH-0001"], "<participant_id>": ["P-001"], "<code>": [records["code"]],
+        "<bag_id>": [records["bag_id"]], "<list_id>": [records["list_id"]],
+    }  # fmt: skip
     opened = 0
     for rule in page_rules(app, "GET"):
         variants = [rule.rule]
@@ -211,6 +239,8 @@ def test_every_page_every_role_can_open_has_no_inline_script_or_style(app, make_
             if name in rule.rule:
                 variants = [rule.rule.replace(name, value) for value in values]
         assert all("<" not in url for url in variants), f"give a real ID for {rule.rule}"
+        # A label's second print is a reprint, which needs a reason.
+        variants = [f"{url}?reason=check" if "/label." in url else url for url in variants]
         for role in allowed_roles(app, rule):
             for url in variants:
                 response = clients[role].get(url)

@@ -56,7 +56,7 @@ def prepare(code: str):
         raise  # an unknown code or thaw is the error page, not a worksheet
     except DomainError as exc:
         if request.method == "GET":
-            error, status = exc, exc.status
+            error = exc  # shown on the worksheet (an active code waits for a thaw); the page itself is fine
     if request.method == "POST":
         names = tuple(PrepareRequest().fields)
         data = {"randomization_code": code, **form_data(request.form, names, time_fields=("prepared_at",))}

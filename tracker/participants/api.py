@@ -29,7 +29,10 @@ bp = api_blueprint("participants_api", __name__)
           body=EnrolRequest, answers={201: Enrolled})  # fmt: skip
 def enrol(body: dict):
     try:
-        enrolled = services.enrol_participant(uow(), g.actor, body["participant_id"], body["stratum"])
+        enrolled = services.enrol_participant(
+            uow(), g.actor, body["participant_id"], body.get("stratum"),
+            onset_at=body.get("onset_at"), eligibility=body.get("eligibility"),
+        )  # fmt: skip
     finally:
         dispatch_in_background()  # a refused enrolment may have queued a notification
     return answer(Enrolled(), enrolled, 201)

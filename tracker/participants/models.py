@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,6 +20,10 @@ class Participant(Base):
     randomization_code: Mapped[str] = mapped_column(ForeignKey("randomization_code.code"), unique=True)
     randomized_at: Mapped[dt.datetime]
     enrolled_by: Mapped[str] = mapped_column(String(64))
+    # Stroke onset as the investigator gave it; when present, the stratum was derived from it.
+    onset_at: Mapped[dt.datetime | None]
+    # The checklist as asked and answered at enrolment (each criterion's text, requirement, answer), if given.
+    eligibility: Mapped[dict[str, Any] | None]
 
 
 class CodeBreak(Base):

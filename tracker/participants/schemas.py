@@ -1,14 +1,38 @@
 """Participant schemas. The blinded answer is its own class with no arm field at all (not a filtered one)."""
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from tracker.doses.schemas import BagBlinded, BagUnblinded
 from tracker.participants.rules import MAX_REASON_LENGTH
 
+MAX_CRITERIA = 200
+
 
 class EnrolRequest(Schema):
     participant_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    stratum = fields.String(required=True, validate=validate.Length(min=1, max=8))
+    stratum = fields.String(
+        validate=validate.Length(min=1, max=8),
+        metadata={"description": "Required unless onset_at is given; then it must agree with the onset"},
+    )
+    onset_at = fields.AwareDateTime(
+        metadata={"description": "Stroke onset (ISO 8601 with offset): the stratum is derived from it"}
+    )
+    eligibility = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=40)),
+        values=fields.Raw(allow_none=True),
+        validate=validate.Length(max=MAX_CRITERIA),
+        metadata={
+            "description": "The eligibility checklist: criterion key -> measured number or "
+            'yes/no (true/false or "yes"/"no"); when given, every criterion must be answered'
+        },
+    )
+
+    @validates_schema
+    def _stratum_or_onset(self, data: dict, **_: Any) -> None:
+        if "stratum" not in data and "onset_at" not in data:
+            raise ValidationError("Missing data for required field.", "stratum")
 
 
 class Enrolled(Schema):
@@ -18,10 +42,28 @@ class Enrolled(Schema):
     randomized_at = fields.AwareDateTime(required=True)
 
 
+class CriterionAnswer(Schema):
+    key = fields.String(required=True)
+    category = fields.String(required=True)
+    text = fields.String(required=True)
+    requirement = fields.String(required=True)
+    answer = fields.Raw(required=True)
+
+
+class EligibilityRecord(Schema):
+    study = fields.String(required=True)
+    eligible = fields.Boolean(required=True)
+    criteria = fields.List(fields.Nested(CriterionAnswer), required=True)
+
+
 class ParticipantBlinded(Enrolled):
     """For investigator and nurse."""
 
     enrolled_by = fields.String()
+    onset_at = fields.AwareDateTime(allow_none=True)
+    stratum_from_onset = fields.Boolean()
+    onset_to_randomization_hours = fields.Float(allow_none=True)
+    eligibility = fields.Nested(EligibilityRecord, allow_none=True)
     bag = fields.Nested(BagBlinded, allow_none=True, dump_default=None)
     infusion = fields.Raw(allow_none=True, dump_default=None)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,9 @@ from tracker.participants.models import CodeBreak, Participant
 from tracker.randomization import allocation
 from tracker.randomization.models import RandomizationCode
 from tracker.roles import Actor
+from tracker.studies.definition import StudyDefinition
 from tracker.studies.services import current_study
+from tracker.timing import check_happened
 from tracker.users.services import LoginPolicy, reauthenticate
 
 
@@ -34,6 +37,26 @@ class ParticipantView:
     arm: str | None = None  # filled only for an unblinded reader; blinded schemas have no arm field
     bag: dict[str, Any] | None = None  # the latest bag, as this reader may see it
     infusion: dict[str, Any] | None = None
+    onset_at: dt.datetime | None = None
+    eligibility: dict[str, Any] | None = None
+
+    @property
+    def stratum_from_onset(self) -> bool:
+        return self.onset_at is not None
+
+    @property
+    def onset_to_randomization(self) -> dt.timedelta | None:
+        return None if self.onset_at is None else self.randomized_at - self.onset_at
+
+    @property
+    def onset_to_randomization_hours(self) -> float | None:
+        interval = self.onset_to_randomization
+        return None if interval is None else round(interval / dt.timedelta(hours=1), 3)
+
+    @property
+    def onset_to_randomization_text(self) -> str | None:
+        interval = self.onset_to_randomization
+        return None if interval is None else rules.describe_interval(interval)
 
 
 def _view(
@@ -42,6 +65,7 @@ def _view(
     return ParticipantView(
         participant.participant_id, participant.stratum, participant.randomization_code,
         participant.randomized_at, participant.enrolled_by, arm, bag,
+        onset_at=participant.onset_at, eligibility=participant.eligibility,
     )  # fmt: skip
 
 
@@ -68,23 +92,181 @@ def _next_unused_code(session: Session, stratum: str) -> str | None:
     ).scalar_one_or_none()
 
 
-def enrol_participant(uow: UnitOfWork, actor: Actor, participant_id: str, stratum: str) -> ParticipantView:
-    """Randomize: the stratum's next unused code in list order. A used-up stratum is refused and reported."""
+@dataclass(frozen=True)
+class EnrolmentCheck:
+    """What enrolment would do, decided before anything is stored: the stratum and the judged checklist."""
+
+    participant_id: str
+    stratum: str
+    stratum_label: str
+    onset_at: dt.datetime | None
+    interval: dt.timedelta | None
+    checked_at: dt.datetime
+    assessment: rules.EligibilityAssessment | None
+
+    @property
+    def interval_text(self) -> str | None:
+        return None if self.interval is None else rules.describe_interval(self.interval)
+
+
+def _missing_details(missing: tuple) -> dict[str, list[str]]:
+    return {c.key: [f"not answered: {c.text} (eligible when {c.requirement})"] for c in missing}
+
+
+def _judge_eligibility(
+    study: StudyDefinition, eligibility: Mapping[str, Any] | None
+) -> rules.EligibilityAssessment | None:
+    if eligibility is None:
+        if study.eligibility.checklist_required:
+            raise Invalid(
+                "This study requires the eligibility checklist: answer every criterion",
+                code="eligibility_incomplete",
+                details=_missing_details(study.eligibility.criteria),
+            )
+        return None
+    assessment = rules.assess_eligibility(study.eligibility, eligibility)
+    if assessment.invalid:
+        raise Invalid("Some eligibility answers cannot be read", details=assessment.invalid)
+    if assessment.missing:
+        names = ", ".join(c.key for c in assessment.missing)
+        raise Invalid(
+            f"The eligibility checklist is incomplete: {names} not answered",
+            code="eligibility_incomplete",
+            details=_missing_details(assessment.missing),
+        )
+    if assessment.failed:
+        names = "; ".join(r.refusal for r in assessment.failed)
+        raise Invalid(
+            f"Not eligible, not randomized: {names}",
+            code="not_eligible",
+            details={r.key: [r.refusal] for r in assessment.failed},
+        )
+    return assessment
+
+
+def _judge_stratum(
+    study: StudyDefinition, stratum: str | None, onset_at: dt.datetime | None, now: dt.datetime
+) -> tuple[str, dt.timedelta | None]:
+    if stratum is not None and stratum not in study.stratum_codes:
+        raise Invalid(
+            f"Unknown stratum {stratum!r}",
+            code="unknown_stratum",
+            details={"stratum": [f"must be one of: {', '.join(study.stratum_codes)}"]},
+        )
+    if onset_at is None:
+        if study.eligibility.onset_required:
+            raise Invalid(
+                "This study derives the stratum from the stroke onset: give onset_at",
+                details={"onset_at": ["required by this study: the date and time of stroke onset"]},
+            )
+        if stratum is None:
+            raise Invalid(
+                "Give the stratum, or the stroke onset to derive it from",
+                details={"stratum": ["Missing data for required field."]},
+            )
+        return stratum, None
+    check_happened("onset_at", onset_at, now)
+    interval = now - onset_at
+    derived = rules.stratum_for_interval(study.strata, interval)
+    said = rules.describe_interval(interval)
+    if derived is None:
+        start, end = rules.window_of(study.strata[0])[0], rules.window_of(study.strata[-1])[1]
+        windows = f"{rules.describe_span(start)} to {rules.describe_span(end)}"
+        raise Invalid(
+            f"The onset lies {said} before randomization: outside every stratum window ({windows})",
+            code="onset_outside_strata",
+            details={"onset_at": [f"{said} before randomization; the strata cover {windows}"]},
+        )
+    if stratum is not None and stratum != derived.code:
+        raise Invalid(
+            f"Stratum {stratum} disagrees with the onset: {said} from onset to randomization is stratum "
+            f"{derived.code} ({derived.label})",
+            code="stratum_disagrees_with_onset",
+            details={
+                "stratum": [f"the onset gives stratum {derived.code} ({derived.label}), not {stratum}"],
+                "onset_at": [f"{said} before randomization"],
+            },
+        )
+    return derived.code, interval
+
+
+def _check(
+    study: StudyDefinition,
+    participant_id: str,
+    stratum: str | None,
+    onset_at: dt.datetime | None,
+    eligibility: Mapping[str, Any] | None,
+    now: dt.datetime,
+) -> EnrolmentCheck:
+    assessment = _judge_eligibility(study, eligibility)
+    code, interval = _judge_stratum(study, stratum, onset_at, now)
+    label = next(s.label for s in study.strata if s.code == code)
+    return EnrolmentCheck(participant_id, code, label, onset_at, interval, now, assessment)
+
+
+def _clean_id(participant_id: str) -> str:
     participant_id = participant_id.strip()
     problems = rules.participant_id_problems(participant_id)
     if problems:
         raise Invalid("The participant ID is not valid", details={"participant_id": problems})
+    return participant_id
+
+
+def check_enrolment(
+    uow: UnitOfWork,
+    participant_id: str,
+    stratum: str | None,
+    *,
+    onset_at: dt.datetime | None = None,
+    eligibility: Mapping[str, Any] | None = None,
+) -> EnrolmentCheck:
+    """Everything enrolment would decide, as of now, without storing anything (the page's review step)."""
+    participant_id = _clean_id(participant_id)
+    with uow:
+        check = _check(current_study(uow.session), participant_id, stratum, onset_at, eligibility, utcnow())
+        if _participant(uow.session, participant_id) is not None:
+            raise Conflict(f"Participant {participant_id} is already enrolled", code="participant_exists")
+        return check
+
+
+def _eligibility_record(study: StudyDefinition, assessment: rules.EligibilityAssessment) -> dict[str, Any]:
+    return {
+        "study": study.code,
+        "eligible": True,
+        "criteria": [
+            {"key": r.key, "category": r.category, "text": r.text, "requirement": r.requirement,
+             "answer": r.answer}
+            for r in assessment.results
+        ],
+    }  # fmt: skip
+
+
+def enrol_participant(
+    uow: UnitOfWork,
+    actor: Actor,
+    participant_id: str,
+    stratum: str | None,
+    *,
+    onset_at: dt.datetime | None = None,
+    eligibility: Mapping[str, Any] | None = None,
+) -> ParticipantView:
+    """Randomize: the stratum's next unused code in list order. A used-up stratum is refused and reported.
+
+    With a checklist, every criterion must be answered and met; with an onset, the stratum is the one whose
+    window holds the time from onset to randomization, and a stratum given that disagrees is refused.
+    """
+    participant_id = _clean_id(participant_id)
     with uow:
         study = current_study(uow.session)
-        if stratum not in study.stratum_codes:
-            raise Invalid(
-                f"Unknown stratum {stratum!r}",
-                code="unknown_stratum",
-                details={"stratum": [f"must be one of: {', '.join(study.stratum_codes)}"]},
-            )
+        check = _check(study, participant_id, stratum, onset_at, eligibility, utcnow())
+        stratum = check.stratum
         if _participant(uow.session, participant_id) is not None:
             raise Conflict(f"Participant {participant_id} is already enrolled", code="participant_exists")
         _lock_stratum(uow.session, stratum)
+        randomized_at = utcnow()
+        if onset_at is not None:
+            # Waiting for the stratum may cross a window's end: the stored times must still give this stratum.
+            check = _check(study, participant_id, stratum, onset_at, eligibility, randomized_at)
         code = _next_unused_code(uow.session, stratum)
         if code is None:
             queue_notification(
@@ -99,9 +281,10 @@ def enrol_participant(uow: UnitOfWork, actor: Actor, participant_id: str, stratu
                 f"Stratum {stratum} has no unused randomization code; the statistician has been notified",
                 code="stratum_exhausted",
             )
+        record = None if check.assessment is None else _eligibility_record(study, check.assessment)
         participant = Participant(
-            participant_id=participant_id, stratum=stratum, randomization_code=code, randomized_at=utcnow(),
-            enrolled_by=actor.username,
+            participant_id=participant_id, stratum=stratum, randomization_code=code,
+            randomized_at=randomized_at, enrolled_by=actor.username, onset_at=onset_at, eligibility=record,
         )  # fmt: skip
         uow.session.add(participant)
         try:
@@ -110,11 +293,19 @@ def enrol_participant(uow: UnitOfWork, actor: Actor, participant_id: str, stratu
             raise Conflict(
                 f"Participant {participant_id} is already enrolled", code="participant_exists"
             ) from None
-        record_event(
-            uow.session, actor, "enrol", "participant", participant_id,
-            after={"participant_id": participant_id, "stratum": stratum, "randomization_code": code,
-                   "randomized_at": participant.randomized_at},
-        )  # fmt: skip
+        after: dict[str, Any] = {
+            "participant_id": participant_id, "stratum": stratum, "randomization_code": code,
+            "randomized_at": participant.randomized_at,
+        }  # fmt: skip
+        if onset_at is not None:
+            after |= {
+                "onset_at": onset_at, "stratum_from_onset": True,
+                "onset_to_randomization": check.interval_text,
+            }  # fmt: skip
+        if record is not None:
+            after["eligibility"] = {c["key"]: c["answer"] for c in record["criteria"]}
+            after["eligible"] = True
+        record_event(uow.session, actor, "enrol", "participant", participant_id, after=after)
         uow.commit()
         return _view(participant)
 
@@ -140,6 +331,13 @@ def get_participant(uow: UnitOfWork, actor: Actor, participant_id: str) -> Parti
             allocation.arm_of(uow.session, actor, participant.randomization_code) if actor.unblinded else None
         )
         return _view(participant, arm, latest_bag_of(uow.session, actor, participant.participant_id))
+
+
+def list_participants(uow: UnitOfWork) -> list[ParticipantView]:
+    """Every enrolled participant in enrolment order, as a blinded reader sees them."""
+    with uow:
+        rows = uow.session.execute(select(Participant).order_by(Participant.randomized_at, Participant.id))
+        return [_view(p) for p in rows.scalars()]
 
 
 @dataclass(frozen=True)

@@ -1,40 +1,129 @@
-"""Investigator pages: the enrolment form and the emergency code-break with its confirmation step."""
+"""Investigator and nurse pages: the enrolment checklist with its review step, a participant's status, and
+the emergency code-break with its confirmation step."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from flask import Blueprint, g, render_template, request
 
-from tracker.errors import DomainError
+from tracker.errors import DomainError, Invalid
 from tracker.notifications.mail import dispatch_in_background
 from tracker.participants import rules, services
+from tracker.studies.definition import StudyDefinition
 from tracker.studies.services import current_study
 from tracker.web.context import login_policy, reader, uow
+from tracker.web.filters import site_zone
 from tracker.web.guard import requires
 
 bp = Blueprint("participants_pages", __name__)
 
+FIELD_PREFIX = "elig_"  # criterion inputs are named elig_<key>, apart from the form's own fields
 
-def _strata():  # noqa: ANN202
+
+def _study() -> StudyDefinition:
     with reader() as work:
-        return current_study(work.session).strata
+        return current_study(work.session)
+
+
+def _windows(study: StudyDefinition) -> dict[str, str]:
+    last = len(study.strata) - 1
+    return {s.code: rules.window_text(s, last=n == last) for n, s in enumerate(study.strata)}
+
+
+def _parse_onset(text: str) -> dt.datetime | None:
+    """A datetime-local value is the site's wall-clock time; a value with an offset keeps it."""
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise Invalid(
+            "The stroke onset is not a date and time",
+            details={"onset_at": ["give the date and time of onset, e.g. 2024-03-09 08:30"]},
+        ) from None
+    return moment.replace(tzinfo=site_zone()) if moment.tzinfo is None else moment
+
+
+def _form_values(study: StudyDefinition) -> dict[str, Any]:
+    form = {key: request.form.get(key, "").strip() for key in ("participant_id", "stratum", "onset_at")}
+    form["answers"] = {
+        c.key: request.form.get(FIELD_PREFIX + c.key, "").strip() for c in study.eligibility.criteria
+    }
+    form["onset_local"] = _local_input(form["onset_at"])
+    return form
+
+
+def _local_input(text: str) -> str:
+    """The onset as a datetime-local input shows it: the site's wall-clock time to the minute."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return ""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(site_zone())
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def _request_from(study: StudyDefinition, form: dict[str, Any]) -> dict[str, Any]:
+    # The page always asks the whole checklist: a blank answer is a missing one.
+    answers = {key: (value or None) for key, value in form["answers"].items()}
+    return {
+        "participant_id": form["participant_id"],
+        "stratum": form["stratum"] or None,
+        "onset_at": _parse_onset(form["onset_at"]),
+        "eligibility": answers if study.eligibility.criteria else None,
+    }
 
 
 @bp.route("/participants/enrol", methods=["GET", "POST"])
 @requires("investigator")
 def enrol():
-    enrolled, error, status = None, None, 200
-    form = {"participant_id": "", "stratum": ""}
-    if request.method == "POST":
-        form = {key: request.form.get(key, "").strip() for key in form}
-        try:
-            enrolled = services.enrol_participant(uow(), g.actor, form["participant_id"], form["stratum"])
-        except DomainError as exc:
-            error, status = exc, exc.status
-        finally:
-            dispatch_in_background()
+    """Two steps: review (eligibility judged, stratum derived, nothing stored), then confirm and randomize."""
+    study = _study()
+    step = request.form.get("step", "review") if request.method == "POST" else "start"
+    form = _form_values(study) if request.method == "POST" else {"answers": {}}
+    context: dict[str, Any] = {"study": study, "windows": _windows(study), "form": form, "zone": site_zone()}
+    try:
+        if step == "review":
+            check = services.check_enrolment(reader(), **_request_from(study, form))
+            return render_template("participants/enrol.html", step="confirm", check=check, **context)
+        if step == "confirm":
+            try:
+                enrolled = services.enrol_participant(uow(), g.actor, **_request_from(study, form))
+            finally:
+                dispatch_in_background()  # a used-up stratum queues a notification
+            return render_template(
+                "participants/enrol.html",
+                step="done",
+                enrolled=enrolled,
+                **{**context, "form": {"answers": {}}},
+            )
+    except DomainError as exc:
+        return render_template("participants/enrol.html", step="start", error=exc, **context), exc.status
+    return render_template("participants/enrol.html", step="start", **context)
+
+
+@bp.get("/participants")
+@requires("investigator", "nurse")
+def index():
+    wanted = request.args.get("participant_id", "").strip()
+    participants = services.list_participants(reader())
+    if wanted:
+        participants = [p for p in participants if wanted.lower() in p.participant_id.lower()]
+    return render_template("participants/index.html", participants=participants, wanted=wanted)
+
+
+@bp.get("/participants/<participant_id>")
+@requires("investigator", "nurse")
+def show(participant_id: str):
+    participant = services.get_participant(reader(), g.actor, participant_id)
+    study = _study()
+    label = next((s.label for s in study.strata if s.code == participant.stratum), "")
     return render_template(
-        "participants/enrol.html", strata=_strata(), enrolled=enrolled, error=error, form=form
-    ), status
+        "participants/show.html", participant=participant, stratum_label=label, windows=_windows(study)
+    )
 
 
 @bp.route("/participants/code-break", methods=["GET", "POST"])

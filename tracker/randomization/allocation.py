@@ -18,6 +18,7 @@ from tracker.roles import SYSTEM, Actor
 
 READERS = frozenset({"pharmacist", "statistician"})
 WRITERS = frozenset({"statistician"})
+EXPORTERS = frozenset({"statistician"})  # a whole list with its arms: the statistician alone
 
 
 class Allocation(Base):
@@ -68,3 +69,18 @@ def arm_counts(session: Session, actor: Actor) -> dict[tuple[int, str], dict[str
     for list_id, stratum, arm in rows:
         counts.setdefault((list_id, stratum), Counter())[arm] += 1
     return {key: dict(counter) for key, counter in counts.items()}
+
+
+def list_with_arms(session: Session, actor: Actor, list_id: int) -> list[tuple[str, str, str]]:
+    """(code, stratum, arm) of one list in list order: for the statistician only (export, then verify)."""
+    if actor.role not in EXPORTERS:
+        raise Forbidden("Only the statistician may export a list with its arms", code="arm_hidden")
+    return [
+        tuple(row)
+        for row in session.execute(
+            select(RandomizationCode.code, RandomizationCode.stratum, Allocation.arm)
+            .join(Allocation, Allocation.code == RandomizationCode.code)
+            .where(RandomizationCode.list_id == list_id)
+            .order_by(RandomizationCode.position)
+        ).all()
+    ]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import Response, g, request
 
-from tracker.errors import DomainError, Invalid
+from tracker.errors import DomainError, Invalid, NotFound
 from tracker.randomization import services
 from tracker.randomization.schemas import GenerateRequest, ListOut, ListPage
 from tracker.web.api import answer, api_blueprint, endpoint
@@ -52,3 +52,24 @@ def import_list():
           answers={200: ListPage})  # fmt: skip
 def lists():
     return answer(ListPage(), {"items": services.list_status(reader(), g.actor)})
+
+
+def list_id_of(text: str) -> int:
+    if not text.isdigit() or len(text) > 10:
+        raise NotFound(f"No randomization list {text}", code="unknown_list")
+    return int(text)
+
+
+def csv_download(data: bytes, list_id: int) -> Response:
+    response = Response(data, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f"attachment; filename=randomization-list-{list_id}.csv"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@endpoint(bp, "/randomization/lists/<list_id>/export.csv", "GET", roles=("statistician",),
+          summary="A list with its arms as CSV (randomization_code,stratum,arm), for `randomization verify`; "
+          "audited", answers={200: "text/csv"})  # fmt: skip
+def export_list(list_id: str):
+    number = list_id_of(list_id)
+    return csv_download(services.export_list(uow(), g.actor, number), number)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from flask.cli import AppGroup
 from tracker.errors import DomainError
 from tracker.randomization import services
 from tracker.roles import SYSTEM
-from tracker.web.context import reader, uow
+from tracker.users.services import check_password
+from tracker.web.context import login_policy, reader, uow
 
 
 def _fail(exc: DomainError) -> None:
@@ -64,6 +66,39 @@ def register_randomization_cli(app: Flask) -> None:
         except DomainError as exc:
             _fail(exc)
         _report(summary, "generated")
+
+    @group.command("export")
+    @click.argument("list_id", type=click.IntRange(min=1))
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--user", "username", required=True, help="A statistician; the password is asked for.")
+    def export_command(list_id: int, file: Path, username: str) -> None:
+        """Write a list with its arms to FILE (a new file, readable by you only), for `verify`.
+
+        Statistician only: the password comes from stdin (one line) or a prompt; the export is audited.
+        """
+        password = (
+            sys.stdin.readline().rstrip("\r\n")
+            if not sys.stdin.isatty()
+            else click.prompt("Password", hide_input=True)
+        )
+        try:
+            # The file holds the allocation: never overwrite one, and let only its owner read it.
+            descriptor = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            click.echo(f"Error: {file} exists; give a new file name", err=True)
+            sys.exit(1)
+        except OSError as exc:
+            click.echo(f"Error: cannot create {file}: {exc.strerror}", err=True)
+            sys.exit(1)
+        with os.fdopen(descriptor, "wb") as out:
+            try:
+                actor = check_password(uow(), username, password, login_policy())
+                out.write(services.export_list(uow(), actor, list_id))
+            except DomainError as exc:
+                out.close()
+                file.unlink()
+                _fail(exc)
+        click.echo(f"List {list_id} written to {file}. Check it with: randomization verify {file}")
 
     @group.command("verify")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))

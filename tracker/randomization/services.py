@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tracker.audit.services import record_event
 from tracker.db import UnitOfWork, utcnow
-from tracker.errors import DomainError, Invalid
+from tracker.errors import DomainError, Invalid, NotFound
 from tracker.participants.models import Participant
 from tracker.randomization import allocation, rules
 from tracker.randomization.models import RandomizationCode, RandomizationList
@@ -199,3 +201,25 @@ def list_status(uow: UnitOfWork, actor: Actor) -> list[ListSummary]:
         counts = allocation.arm_counts(uow.session, actor) if actor.role == "statistician" else {}
         lists = uow.session.execute(select(RandomizationList).order_by(RandomizationList.id)).scalars().all()
         return [_summary(uow.session, actor, listing, counts) for listing in lists]
+
+
+def export_list(uow: UnitOfWork, actor: Actor, list_id: int) -> bytes:
+    """A list as the CSV `import` reads and `verify` checks (randomization_code,stratum,arm, list order).
+
+    The export is audited (who, which list, its commitment); the event carries no arm.
+    """
+    with uow:
+        listing = uow.session.get(RandomizationList, list_id) if 0 < list_id < 2**31 else None
+        if listing is None:
+            raise NotFound(f"No randomization list {list_id}", code="unknown_list")
+        rows = allocation.list_with_arms(uow.session, actor, list_id)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(rules.CSV_HEADER)
+        writer.writerows(rows)
+        record_event(
+            uow.session, actor, "export", "randomization_list", str(list_id),
+            after={"commitment": listing.commitment, "codes": len(rows)},
+        )  # fmt: skip
+        uow.commit()
+        return buffer.getvalue().encode("utf-8")

@@ -1,17 +1,77 @@
-"""The statistician's list-status page: codes used per stratum and each list's commitment."""
+"""The statistician's list pages: status (codes used per stratum, commitments), generate, import, export."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from typing import Any
 
+from flask import Blueprint, g, render_template, request
+
+from tracker.errors import DomainError, Invalid
 from tracker.randomization import services
-from tracker.web.context import reader
+from tracker.randomization.api import csv_download, list_id_of
+from tracker.web.context import reader, uow
 from tracker.web.guard import requires
 
 bp = Blueprint("randomization_pages", __name__)
 
 
+def _page(status: int = 200, **context: Any) -> tuple[str, int]:
+    context.setdefault("form", {})
+    lists = services.list_status(reader(), g.actor)
+    return render_template("randomization/status.html", lists=lists, **context), status
+
+
 @bp.get("/randomization")
 @requires("statistician")
 def status():
-    return render_template("randomization/status.html", lists=services.list_status(reader(), g.actor))
+    return _page()
+
+
+def _whole_number(form: dict[str, str], field: str, problems: dict[str, list[str]]) -> int:
+    text = form[field]
+    if not text.isdigit() or len(text) > 19:
+        problems[field] = ["give a whole number, zero or more"]
+        return 0
+    return int(text)
+
+
+@bp.post("/randomization/generate")
+@requires("statistician")
+def generate():
+    form = {key: request.form.get(key, "").strip() for key in ("seed", "per_stratum", "block_sizes")}
+    problems: dict[str, list[str]] = {}
+    seed = _whole_number(form, "seed", problems)
+    per_stratum = _whole_number(form, "per_stratum", problems)
+    try:
+        block_sizes = [int(part) for part in form["block_sizes"].split(",") if part.strip()]
+    except ValueError:
+        problems["block_sizes"] = ["give whole numbers separated by commas, e.g. 2,4"]
+        block_sizes = []
+    try:
+        if problems:
+            raise Invalid("The list cannot be generated", details=problems)
+        summary = services.generate_list(uow(), g.actor, seed, per_stratum, block_sizes)
+    except DomainError as exc:
+        # The seed is never echoed back into the page.
+        return _page(exc.status, error=exc, form={**form, "seed": ""})
+    return _page(done=f"List {summary.list_id} generated: {summary.code_count} codes.", done_list=summary)
+
+
+@bp.post("/randomization/import")
+@requires("statistician")
+def import_list():
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise Invalid("Choose the list file to import", details={"file": ["missing"]})
+        summary = services.import_list(uow(), g.actor, upload.read(services.MAX_LIST_BYTES + 1))
+    except DomainError as exc:
+        return _page(exc.status, error=exc)
+    return _page(done=f"List {summary.list_id} imported: {summary.code_count} codes.", done_list=summary)
+
+
+@bp.get("/randomization/lists/<list_id>/export.csv")
+@requires("statistician")
+def export(list_id: str):
+    number = list_id_of(list_id)
+    return csv_download(services.export_list(uow(), g.actor, number), number)

@@ -10,6 +10,14 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 MATERIALS = ("ucmsc", "placebo")
 _OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+_OPERATOR_SIGNS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+ANSWERS = ("yes", "no")
+CRITERION_CATEGORIES = ("inclusion", "exclusion")
+CRITERION_KINDS = ("number", "yes_no")
+# Criterion keys share the enrolment form and error details with these fields, so they may not take them.
+RESERVED_CRITERION_KEYS = frozenset(
+    {"participant_id", "stratum", "onset_at", "eligibility", "step", "csrf_token"}
+)
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,51 @@ class Stratum:
 
 
 @dataclass(frozen=True)
+class Bound:
+    operator: str
+    limit: float
+
+    def holds(self, value: float) -> bool:
+        return _OPERATORS[self.operator](value, self.limit)
+
+    @property
+    def text(self) -> str:
+        return f"{_OPERATOR_SIGNS[self.operator]} {self.limit:g}"
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A criterion: a measured number within bounds, or a yes/no question with the answer that is eligible."""
+
+    key: str
+    category: str  # "inclusion" or "exclusion": how the protocol lists it; both are judged the same way
+    kind: str  # "number" or "yes_no"
+    text: str
+    unit: str | None = None
+    bounds: tuple[Bound, ...] = ()
+    whole_number: bool = False
+    eligible_answer: str | None = None  # "yes" or "no"
+
+    @property
+    def requirement(self) -> str:
+        """What makes a participant eligible, as a person reads it: "≥ 18 and ≤ 80 years", "no"."""
+        if self.kind == "yes_no":
+            return self.eligible_answer or ""
+        unit = f" {self.unit}" if self.unit else ""
+        return " and ".join(b.text for b in self.bounds) + unit
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    criteria: tuple[Criterion, ...] = ()
+    checklist_required: bool = False
+    onset_required: bool = False
+
+    def criterion(self, key: str) -> Criterion | None:
+        return next((c for c in self.criteria if c.key == key), None)
+
+
+@dataclass(frozen=True)
 class StudyDefinition:
     code: str
     protocol: str
@@ -85,6 +138,7 @@ class StudyDefinition:
     thaw_to_preparation_minutes: int
     label: dict[str, str]
     two_person_verification: bool
+    eligibility: Eligibility = Eligibility()
 
     @property
     def stratum_codes(self) -> tuple[str, ...]:
@@ -112,6 +166,52 @@ class _Stratum(Schema):
     label = fields.String(required=True)
     onset_from_hours = fields.Float(required=True, validate=validate.Range(min=0))
     onset_to_hours = fields.Float(required=True, validate=validate.Range(min=0))
+
+
+class _Bound(Schema):
+    operator = fields.String(required=True, validate=validate.OneOf(tuple(_OPERATORS)))
+    limit = fields.Float(required=True)
+
+
+class _Criterion(Schema):
+    key = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$"))
+    category = fields.String(required=True, validate=validate.OneOf(CRITERION_CATEGORIES))
+    kind = fields.String(required=True, validate=validate.OneOf(CRITERION_KINDS))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    unit = fields.String(validate=validate.Length(min=1, max=20))
+    bounds = fields.List(fields.Nested(_Bound), validate=validate.Length(min=1, max=2))
+    whole_number = fields.Boolean()
+    eligible_answer = fields.String(validate=validate.OneOf(ANSWERS))
+
+    @validates_schema
+    def _complete(self, data: dict, **_: Any) -> None:
+        if data.get("key") in RESERVED_CRITERION_KEYS:
+            raise ValidationError(f"{data['key']!r} is reserved for the enrolment form", "key")
+        if data.get("kind") == "number":
+            if not data.get("bounds") or not data.get("unit"):
+                raise ValidationError("a number criterion needs its unit and at least one bound", "bounds")
+            if "eligible_answer" in data:
+                raise ValidationError("a number criterion has bounds, no eligible answer", "eligible_answer")
+        if data.get("kind") == "yes_no":
+            if "eligible_answer" not in data:
+                raise ValidationError("a yes/no criterion needs the answer that makes a participant eligible",
+                                      "eligible_answer")  # fmt: skip
+            if "bounds" in data or "unit" in data or data.get("whole_number"):
+                raise ValidationError("a yes/no criterion has no unit or bounds", "bounds")
+
+
+class _Eligibility(Schema):
+    checklist_required = fields.Boolean(required=True)
+    onset_required = fields.Boolean(load_default=False)
+    criteria = fields.List(fields.Nested(_Criterion), required=True)
+
+    @validates_schema
+    def _consistent(self, data: dict, **_: Any) -> None:
+        keys = [c["key"] for c in data.get("criteria", [])]
+        if len(set(keys)) != len(keys):
+            raise ValidationError("criterion keys must be unique", "criteria")
+        if data.get("checklist_required") and not keys:
+            raise ValidationError("a required checklist needs at least one criterion", "criteria")
 
 
 class _QcSpec(Schema):
@@ -176,6 +276,8 @@ class StudyDefinitionSchema(Schema):
     windows = fields.Nested(_Windows, required=True)
     label = fields.Nested(_Label, required=True)
     bedside = fields.Nested(_Bedside, required=True)
+    # Optional so that definitions stored before eligibility existed still parse (no checklist, not required).
+    eligibility = fields.Nested(_Eligibility)
 
     @validates_schema
     def _consistent(self, data: dict, **_: Any) -> None:
@@ -185,6 +287,9 @@ class StudyDefinitionSchema(Schema):
         strata = [s["code"] for s in data.get("strata", [])]
         if len(set(strata)) != len(strata):
             raise ValidationError("stratum codes must be unique", "strata")
+        problems = onset_window_problems(data.get("strata", []))
+        if problems:
+            raise ValidationError(problems, "strata")
         for material in {a["material"] for a in data.get("arms", [])}:
             if material not in data.get("qc_tests", {}):
                 raise ValidationError(f"no QC tests for material {material}", "qc_tests")
@@ -217,7 +322,46 @@ class StudyDefinitionSchema(Schema):
             thaw_to_preparation_minutes=data["windows"]["thaw_to_preparation_minutes"],
             label=dict(data["label"]),
             two_person_verification=data["bedside"]["two_person_verification"],
+            eligibility=_eligibility(data.get("eligibility")),
         )
+
+
+def _eligibility(data: dict | None) -> Eligibility:
+    if data is None:
+        return Eligibility()
+    criteria = tuple(
+        Criterion(
+            key=c["key"],
+            category=c["category"],
+            kind=c["kind"],
+            text=c["text"],
+            unit=c.get("unit"),
+            bounds=tuple(Bound(**b) for b in c.get("bounds", ())),
+            whole_number=c.get("whole_number", False),
+            eligible_answer=c.get("eligible_answer"),
+        )  # fmt: skip
+        for c in data["criteria"]
+    )
+    return Eligibility(criteria, data["checklist_required"], data.get("onset_required", False))
+
+
+def onset_window_problems(strata: list[dict]) -> list[str]:
+    """The onset windows, in the order listed, must tile one interval: each starts where the one before ends.
+
+    A window holds onset intervals from its start (inclusive) to its end (exclusive); the last window also
+    holds its end. So every boundary belongs to exactly one stratum and no interval between two windows
+    falls through a gap (protocol "1–3 d" then "4–7 d" means up to 72 h, then from 72 h).
+    """
+    problems = []
+    for number, stratum in enumerate(strata):
+        if stratum["onset_to_hours"] <= stratum["onset_from_hours"]:
+            problems.append(f"stratum {stratum['code']}: onset_to_hours must be after onset_from_hours")
+        if number and stratum["onset_from_hours"] != strata[number - 1]["onset_to_hours"]:
+            problems.append(
+                f"stratum {stratum['code']}: onset_from_hours must equal the onset_to_hours of stratum "
+                f"{strata[number - 1]['code']} (windows are contiguous, in order)"
+            )
+    return problems
 
 
 def parse_definition(raw: dict[str, Any]) -> StudyDefinition:

@@ -17,6 +17,7 @@ bp = Blueprint("pages", __name__)
 WORKSPACES: list[tuple[str, str, tuple[str, ...]]] = [
     ("Enrol a participant", "participants_pages.enrol", ("investigator",)),
     ("Emergency code-break", "participants_pages.code_break", ("investigator",)),
+    ("Participants", "participants_pages.index", ("investigator", "nurse")),
     ("Randomization lists", "randomization_pages.status", ("statistician",)),
     ("Notifications", "notifications_pages.index", ("qa", "admin")),
 ]
