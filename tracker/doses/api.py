@@ -66,7 +66,8 @@ def void_bag(bag_id: str, body: dict):
     return answer(BagUnblinded(), services.void_bag(uow(), g.actor, bag_id, body["reason"]))
 
 
-def _label(bag_id: str, label_format: str, reason: str | None) -> Response:
+def label_response(bag_id: str, label_format: str, reason: str | None) -> Response:
+    """Print (and count) a bag's label and answer it as a file; shared with the pharmacy pages."""
     bag_id, rendered = services.print_label(
         uow(), g.actor, bag_id, label_format, reason, time_zone=current_app.config["SITE_TIMEZONE"]
     )
@@ -80,10 +81,10 @@ def _label(bag_id: str, label_format: str, reason: str | None) -> Response:
 @endpoint(bp, "/bags/<bag_id>/label.pdf", "GET", roles=("pharmacist",), summary="The blinded label (PDF)",
           query=LabelQuery, answers={200: "application/pdf"})  # fmt: skip
 def label_pdf(bag_id: str, query: dict):
-    return _label(bag_id, "pdf", query.get("reason"))
+    return label_response(bag_id, "pdf", query.get("reason"))
 
 
 @endpoint(bp, "/bags/<bag_id>/label.zpl", "GET", roles=("pharmacist",), summary="The blinded label (ZPL)",
           query=LabelQuery, answers={200: "application/zpl"})  # fmt: skip
 def label_zpl(bag_id: str, query: dict):
-    return _label(bag_id, "zpl", query.get("reason"))
+    return label_response(bag_id, "zpl", query.get("reason"))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
 from tracker.doses import services
+from tracker.doses.api import label_response
 from tracker.doses.schemas import PrepareRequest, VoidRequest
 from tracker.errors import DomainError, NotFound
 from tracker.lots.services import list_lots
@@ -89,26 +90,16 @@ def bag_page(bag_id: str):
     return render_template("pharmacy/bag.html", bag=services.get_bag(reader(), g.actor, bag_id), error=None)
 
 
-def _label(bag_id: str, label_format: str) -> Response:
-    bag_id, rendered = services.print_label(
-        uow(), g.actor, bag_id, label_format, request.args.get("reason"),
-        time_zone=current_app.config["SITE_TIMEZONE"],
-    )  # fmt: skip
-    response = Response(rendered, mimetype="application/pdf" if label_format == "pdf" else "application/zpl")
-    response.headers["Content-Disposition"] = f"inline; filename=label-{bag_id}.{label_format}"
-    return response
-
-
 @bp.get("/pharmacy/bags/<bag_id>/label.pdf")
 @requires(*PHARMACIST)
 def label_pdf(bag_id: str):
-    return _label(bag_id, "pdf")
+    return label_response(bag_id, "pdf", request.args.get("reason"))
 
 
 @bp.get("/pharmacy/bags/<bag_id>/label.zpl")
 @requires(*PHARMACIST)
 def label_zpl(bag_id: str):
-    return _label(bag_id, "zpl")
+    return label_response(bag_id, "zpl", request.args.get("reason"))
 
 
 @bp.post("/pharmacy/bags/<bag_id>/void")
