@@ -59,8 +59,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from tracker.audit import api as audit_api
+    from tracker.custody import api as custody_api
     from tracker.doses import api as doses_api
     from tracker.doses import views as doses_views
+    from tracker.infusions import api as infusions_api
     from tracker.lots import api as lots_api
     from tracker.lots import views as lots_views
     from tracker.notifications import views as notifications_views
@@ -74,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
 
     api_modules = (
         users_api, audit_api, meta, lots_api, randomization_api, participants_api, thaws_api, doses_api,
+        custody_api, infusions_api,
     )  # fmt: skip
     for module in api_modules:
         csrf.exempt(module.bp)  # the API authenticates with bearer tokens, never cookies

@@ -9,12 +9,21 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, details: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
         self.details = details or {}
+        # Top-level keys an API answer carries beside "error" (a refused scan says {"match": false}).
+        self.extra = extra or {}
 
 
 class Invalid(DomainError):

@@ -5,6 +5,7 @@ from tracker.audit.models import AuditEvent, AuditHead
 from tracker.custody.models import CustodyEvent
 from tracker.db import Base
 from tracker.doses.models import Bag, BagPreparation
+from tracker.infusions.models import Infusion, Scan
 from tracker.lots.models import Container, Lot, LotSignature, QcResult
 from tracker.notifications.models import Notification
 from tracker.participants.models import CodeBreak, Participant
@@ -17,5 +18,5 @@ __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "Base", "LoginAttempt", "Study", "User",
     "CodeBreak", "Notification", "Participant", "RandomizationCode", "RandomizationList",
     "Container", "CustodyEvent", "Lot",
-    "LotSignature", "QcResult", "Bag", "BagPreparation", "Thaw",
+    "LotSignature", "QcResult", "Bag", "BagPreparation", "Thaw", "Infusion", "Scan",
 ]  # fmt: skip

@@ -22,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.lots_support import passing_lot
 from tests.pharmacy_support import build_trial
+from tests.ward_support import ready_bag, start
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 DERANDOMIZE = "FUZZ_EXAMPLES" not in os.environ  # CI repeats one run; a longer run explores
@@ -41,9 +42,12 @@ def _known_records(login: Any, runner: Any, tmp_path: Any) -> dict[str, str]:
     thaw = trial.thaw()
     (participant, code), *_ = trial.of_arm("placebo")
     bag = trial.prepare(code, "placebo")
+    infused = ready_bag(trial, "active")
+    infusion = start(trial, infused["bag_id"], infused["participant_id"]).json
     return {
         "lot_number": "UC-0002", "container_id": trial.cell_containers[0], "participant_id": participant,
         "thaw_id": thaw["thaw_id"], "bag_id": bag["bag_id"], "list_id": "1",
+        "infusion_id": infusion["infusion_id"],
     }  # fmt: skip
 
 

@@ -39,6 +39,14 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/pharmacy/bags/<bag_id>/label.pdf"): ("pharmacist",),
     ("GET", "/pharmacy/bags/<bag_id>/label.zpl"): ("pharmacist",),
     ("POST", "/pharmacy/bags/<bag_id>/void"): ("pharmacist",),
+    # ward: custody, scans, infusions (issue 6)
+    ("POST", "/api/v1/bags/<bag_id>/handoffs"): ("pharmacist", "nurse"),
+    ("GET", "/api/v1/bags/<bag_id>/custody"): ("pharmacist", "nurse", "qa", "investigator"),
+    ("POST", "/api/v1/bags/<bag_id>/quarantine-decision"): ("pharmacist",),
+    ("POST", "/api/v1/scans"): ("nurse",),
+    ("POST", "/api/v1/infusions"): ("nurse",),
+    ("GET", "/api/v1/infusions/<infusion_id>"): ("nurse", "investigator", "pharmacist", "qa"),
+    ("PATCH", "/api/v1/infusions/<infusion_id>"): ("nurse",),
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/static/<path:filename>"): PUBLIC,
     ("GET", "/login"): PUBLIC,
@@ -173,7 +181,7 @@ def test_pages_refuse_other_roles_with_403(app, make_user, method, rule, roles):
 # Well-formed IDs (right shape and check character) that name nothing.
 MISSING = {
     "<lot_number>": "NO-SUCH-LOT", "<participant_id>": "P-404", "<bag_id>": "B2222222222L",
-    "<thaw_id>": "T2222222227", "<code>": "RZZZZZZ", "<list_id>": "404",
+    "<thaw_id>": "T2222222227", "<code>": "RZZZZZZ", "<list_id>": "404", "<infusion_id>": "I222222222N",
 }  # fmt: skip
 
 RECORD_REQUESTS: dict[tuple[str, str], dict] = {
@@ -209,6 +217,11 @@ RECORD_REQUESTS: dict[tuple[str, str], dict] = {
     ("GET", "/pharmacy/bags/<bag_id>/label.zpl"): {},
     ("POST", "/pharmacy/bags/<bag_id>/void"): {"reason": "dropped"},
     ("GET", "/participants/<participant_id>"): {},
+    ("POST", "/api/v1/bags/<bag_id>/handoffs"): {"action": "receive", "location": "Ward 5"},
+    ("GET", "/api/v1/bags/<bag_id>/custody"): {},
+    ("POST", "/api/v1/bags/<bag_id>/quarantine-decision"): {"decision": "release", "reason": "ok"},
+    ("GET", "/api/v1/infusions/<infusion_id>"): {},
+    ("PATCH", "/api/v1/infusions/<infusion_id>"): {"completed_at": "2026-01-01T10:00:00+00:00"},
     ("GET", "/randomization/lists/<list_id>/export.csv"): {},
     ("GET", "/api/v1/randomization/lists/<list_id>/export.csv"): {},
 }  # fmt: skip

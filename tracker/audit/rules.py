@@ -18,7 +18,8 @@ CANONICAL_FIELDS = (
 
 # Entity types a reader may filter on (the singular snake_case resource names of the contract).
 ENTITY_TYPES = (
-    "lot", "container", "participant", "thaw", "bag", "infusion", "user", "study", "randomization_list",
+    "lot", "container", "participant", "thaw", "bag", "infusion", "scan", "user", "study",
+    "randomization_list",
 )  # fmt: skip
 
 # What a blinded reader never receives: whole entity types, and keys inside before/after per entity type.

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from labels import LabelData, qr_matrix, render_label_pdf, render_label_zpl
 from tracker.audit.services import record_event
+from tracker.custody.services import append_event
 from tracker.db import UnitOfWork, utcnow
 from tracker.doses import rules
 from tracker.doses.bag_ids import is_bag_id, new_bag_id
@@ -312,6 +313,7 @@ def prepare_dose(
             witness_name=witness.full_name if witness else None, witnessed_at=witness.at if witness else None,
         )  # fmt: skip
         session.add(preparation)
+        append_event(session, actor, "bag", bag_id, "prepare", PHARMACY, at=prepared_at)
         session.flush()
         # One audit event whatever the arm; every unblinded key is hidden from blinded readers (audit rules).
         record_event(
@@ -462,6 +464,7 @@ def void_bag(uow: UnitOfWork, actor: Actor, bag_id: str, reason: str) -> dict[st
         now = utcnow()
         before = bag.status
         bag.status, bag.voided_at, bag.void_reason = "voided", now, reason
+        append_event(session, actor, "bag", bag.bag_id, "void", bag.location, at=now, note=reason)
         session.flush()
         record_event(
             session, actor, "void", "bag", bag.bag_id, before={"status": before},

@@ -5,6 +5,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from tracker.doses.schemas import BagBlinded, BagUnblinded
+from tracker.infusions.schemas import InfusionAnswer
 from tracker.participants.rules import MAX_REASON_LENGTH
 
 MAX_CRITERIA = 200
@@ -65,7 +66,7 @@ class ParticipantBlinded(Enrolled):
     onset_to_randomization_hours = fields.Float(allow_none=True)
     eligibility = fields.Nested(EligibilityRecord, allow_none=True)
     bag = fields.Nested(BagBlinded, allow_none=True, dump_default=None)
-    infusion = fields.Raw(allow_none=True, dump_default=None)
+    infusion = fields.Nested(InfusionAnswer, allow_none=True, dump_default=None)
 
 
 class ParticipantUnblinded(ParticipantBlinded):

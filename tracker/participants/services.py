@@ -15,6 +15,7 @@ from tracker.audit.services import record_event
 from tracker.db import UnitOfWork, utcnow
 from tracker.doses.services import latest_bag_of
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
+from tracker.infusions.services import infusion_of_participant
 from tracker.notifications.services import queue_notification
 from tracker.participants import rules
 from tracker.participants.models import CodeBreak, Participant
@@ -60,11 +61,14 @@ class ParticipantView:
 
 
 def _view(
-    participant: Participant, arm: str | None = None, bag: dict[str, Any] | None = None
+    participant: Participant,
+    arm: str | None = None,
+    bag: dict[str, Any] | None = None,
+    infusion: dict[str, Any] | None = None,
 ) -> ParticipantView:
     return ParticipantView(
         participant.participant_id, participant.stratum, participant.randomization_code,
-        participant.randomized_at, participant.enrolled_by, arm, bag,
+        participant.randomized_at, participant.enrolled_by, arm, bag, infusion,
         onset_at=participant.onset_at, eligibility=participant.eligibility,
     )  # fmt: skip
 
@@ -330,7 +334,10 @@ def get_participant(uow: UnitOfWork, actor: Actor, participant_id: str) -> Parti
         arm = (
             allocation.arm_of(uow.session, actor, participant.randomization_code) if actor.unblinded else None
         )
-        return _view(participant, arm, latest_bag_of(uow.session, actor, participant.participant_id))
+        return _view(
+            participant, arm, latest_bag_of(uow.session, actor, participant.participant_id),
+            infusion_of_participant(uow.session, participant.participant_id),
+        )  # fmt: skip
 
 
 def list_participants(uow: UnitOfWork) -> list[ParticipantView]:

@@ -139,6 +139,9 @@ class StudyDefinition:
     label: dict[str, str]
     two_person_verification: bool
     eligibility: Eligibility = Eligibility()
+    # The temperature a bag may travel at; a handoff outside it quarantines the bag. None: not checked.
+    transport_min_temperature_c: float | None = None
+    transport_max_temperature_c: float | None = None
 
     @property
     def stratum_codes(self) -> tuple[str, ...]:
@@ -259,6 +262,16 @@ class _Bedside(Schema):
     two_person_verification = fields.Boolean(required=True)
 
 
+class _Transport(Schema):
+    min_temperature_c = fields.Float(required=True, validate=validate.Range(min=-200, max=60))
+    max_temperature_c = fields.Float(required=True, validate=validate.Range(min=-200, max=60))
+
+    @validates_schema
+    def _ordered(self, data: dict, **_: Any) -> None:
+        if data["max_temperature_c"] <= data["min_temperature_c"]:
+            raise ValidationError("must be above min_temperature_c", "max_temperature_c")
+
+
 class StudyDefinitionSchema(Schema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_-]{1,39}$"))
     protocol = fields.String(required=True, validate=validate.Length(min=1, max=40))
@@ -278,6 +291,8 @@ class StudyDefinitionSchema(Schema):
     bedside = fields.Nested(_Bedside, required=True)
     # Optional so that definitions stored before eligibility existed still parse (no checklist, not required).
     eligibility = fields.Nested(_Eligibility)
+    # Optional for the same reason: without it a handoff's temperature is recorded but not judged.
+    transport = fields.Nested(_Transport)
 
     @validates_schema
     def _consistent(self, data: dict, **_: Any) -> None:
@@ -323,6 +338,12 @@ class StudyDefinitionSchema(Schema):
             label=dict(data["label"]),
             two_person_verification=data["bedside"]["two_person_verification"],
             eligibility=_eligibility(data.get("eligibility")),
+            transport_min_temperature_c=data["transport"]["min_temperature_c"]
+            if "transport" in data
+            else None,
+            transport_max_temperature_c=data["transport"]["max_temperature_c"]
+            if "transport" in data
+            else None,
         )
 
 

@@ -26,9 +26,9 @@ _HTTP_CODES = {
 }
 
 
-def _respond(status: int, code: str, message: str, details: dict | None = None):  # noqa: ANN202
+def _respond(status: int, code: str, message: str, details: dict | None = None, extra: dict | None = None):  # noqa: ANN202
     if is_api_request():
-        body = {"error": {"code": code, "message": message, "details": details or {}}}
+        body = {**(extra or {}), "error": {"code": code, "message": message, "details": details or {}}}
         return jsonify(body), status
     return render_template(
         "error.html", status=status, code=code, message=message, details=details or {}
@@ -38,7 +38,7 @@ def _respond(status: int, code: str, message: str, details: dict | None = None):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):  # noqa: ANN202
-        return _respond(exc.status, exc.code, exc.message, exc.details)
+        return _respond(exc.status, exc.code, exc.message, exc.details, exc.extra)
 
     @app.errorhandler(ValidationError)
     def validation_error(exc: ValidationError):  # noqa: ANN202
