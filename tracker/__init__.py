@@ -70,13 +70,14 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.participants import views as participants_views
     from tracker.randomization import api as randomization_api
     from tracker.randomization import views as randomization_views
+    from tracker.reports import api as reports_api
     from tracker.thaws import api as thaws_api
     from tracker.users import api as users_api
     from tracker.web import i18n, meta, pages
 
     api_modules = (
         users_api, audit_api, meta, lots_api, randomization_api, participants_api, thaws_api, doses_api,
-        custody_api, infusions_api,
+        custody_api, infusions_api, reports_api,
     )  # fmt: skip
     for module in api_modules:
         csrf.exempt(module.bp)  # the API authenticates with bearer tokens, never cookies

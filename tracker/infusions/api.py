@@ -18,7 +18,8 @@ bp = api_blueprint("infusions_api", __name__)
 
 
 @endpoint(bp, "/scans", "POST", roles=("nurse",), summary="Check a scanned bag label against a wristband",
-          body=ScanRequest, answers={200: ScanMatch, 404: ScanRefusal, 409: ScanRefusal, 422: ScanRefusal})  # fmt: skip
+          body=ScanRequest,
+          answers={200: ScanMatch, 404: ScanRefusal, 409: ScanRefusal, 422: ScanRefusal})  # fmt: skip
 def record_scan(body: dict):
     scan = services.record_scan(
         uow(),
