@@ -5,6 +5,9 @@ import io
 
 from flask import Response, current_app, g
 
+from tracker.audit.services import chain_head
+from tracker.db import utcnow
+from tracker.reports import records, sdtm
 from tracker.reports.accountability import STATUSES, accountability
 from tracker.reports.pdf import Provenance, Section, render_report
 from tracker.reports.schemas import (
@@ -89,3 +92,46 @@ def accountability_pdf():
     )
     response.headers["Content-Disposition"] = "inline; filename=accountability.pdf"
     return response
+
+
+def _pdf(content: bytes, filename: str) -> Response:
+    response = Response(content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"inline; filename={filename}"
+    return response
+
+
+@endpoint(bp, "/bags/<bag_id>/custody.pdf", "GET", roles=("pharmacist", "nurse", "qa", "investigator"),
+          summary="A bag's chain of identity and custody (blinded for blinded roles)",
+          answers={200: "application/pdf"})  # fmt: skip
+def bag_custody_pdf(bag_id: str):
+    bag_id, pdf = records.bag_custody_pdf(reader(), g.actor, bag_id, site=current_app.config["SITE_NAME"])
+    return _pdf(pdf, f"custody-{bag_id}.pdf")
+
+
+@endpoint(bp, "/participants/<participant_id>/record.pdf", "GET",
+          roles=("investigator", "nurse", "pharmacist", "qa"),
+          summary="One participant's record: code, bags, scans, infusion, code-breaks (never the arm)",
+          answers={200: "application/pdf"})  # fmt: skip
+def participant_record_pdf(participant_id: str):
+    participant_id, pdf = records.participant_record_pdf(
+        reader(), g.actor, participant_id, site=current_app.config["SITE_NAME"]
+    )
+    return _pdf(pdf, f"participant-{participant_id}.pdf")
+
+
+@endpoint(bp, "/exports/sdtm-ex.csv", "GET", roles=("qa", "admin", "statistician"),
+          summary="Exposure in CDISC SDTM EX form (EXTRT blinded except for the statistician)",
+          answers={200: "text/csv"})  # fmt: skip
+def sdtm_ex_csv():
+    with reader() as work:
+        head_seq, head_hash = chain_head(work.session)
+    rows = sdtm.exposure_rows(reader(), g.actor)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=sdtm.EX_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    response = Response(buffer.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = "attachment; filename=ex.csv"
+    report = {"generated_at": utcnow(), "generated_by": g.actor.username,
+              "audit_head": {"seq": head_seq, "hash": head_hash}}  # fmt: skip
+    return _provenance_headers(response, report)
