@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, g
+from flask import g
 
 from tracker.notifications.mail import dispatch_in_background
 from tracker.participants import services
@@ -19,6 +16,7 @@ from tracker.participants.schemas import (
     Unblinded,
     UnblindRequest,
 )
+from tracker.reports.csvfile import csv_response
 from tracker.web.api import answer, api_blueprint, endpoint
 from tracker.web.context import login_policy, reader, uow
 
@@ -72,12 +70,14 @@ def _cell(value: str) -> str:
 @endpoint(bp, "/reports/code-breaks.csv", "GET", roles=("qa", "admin"), summary="Every code-break as CSV",
           answers={200: "text/csv"})  # fmt: skip
 def code_breaks_csv():
-    buffer = io.StringIO()
-    columns = ("participant_id", "broken_by", "broken_at", "reason")
-    writer = csv.DictWriter(buffer, fieldnames=columns)
-    writer.writeheader()
-    for row in CodeBreakRow(many=True).dump(services.code_break_report(reader())):
-        writer.writerow({key: _cell(value) for key, value in row.items()})
-    response = Response(buffer.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = "attachment; filename=code-breaks.csv"
-    return response
+    return code_breaks_csv_response()
+
+
+def code_breaks_csv_response():  # noqa: ANN201 - shared with the reports page
+    rows = [
+        {key: _cell(value) for key, value in row.items()}
+        for row in CodeBreakRow(many=True).dump(services.code_break_report(reader()))
+    ]
+    return csv_response(
+        ("participant_id", "broken_by", "broken_at", "reason"), rows, "code-breaks.csv", g.actor
+    )

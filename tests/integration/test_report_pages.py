@@ -1,0 +1,41 @@
+"""The reports page hands signed-in people the same files as the API, each role only its own."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pharmacy_support import build_trial
+from tests.ward_support import ready_bag
+
+
+@pytest.fixture
+def bag(login, runner, tmp_path):
+    return ready_bag(build_trial(login, runner, tmp_path))
+
+
+def test_qa_finds_accountability_code_breaks_and_the_ex_export(bag, browse):
+    qa = browse("qa")
+    page = qa.get("/reports").get_data(as_text=True)
+    for link in ("/reports/accountability.pdf", "/reports/accountability.csv", "/reports/code-breaks.csv",
+                 "/reports/sdtm-ex.csv"):  # fmt: skip
+        assert link in page
+    csv_file = qa.get("/reports/accountability.csv")
+    assert csv_file.mimetype == "text/csv"
+    assert bag["bag_id"] in csv_file.get_data(as_text=True)
+    assert csv_file.headers["X-Generated-By"] == qa.username
+    assert qa.get("/reports/accountability.pdf").mimetype == "application/pdf"
+    assert qa.get("/reports/code-breaks.csv").get_data(as_text=True).startswith("participant_id,")
+
+
+def test_a_nurse_opens_a_bags_custody_pdf_but_no_accountability(bag, browse):
+    nurse = browse("nurse")
+    page = nurse.get("/reports").get_data(as_text=True)
+    assert "/reports/accountability.pdf" not in page
+    assert nurse.get("/reports/accountability.pdf").status_code == 403
+    pdf = nurse.get(f"/reports/custody.pdf?bag_id={bag['bag_id']}")
+    assert pdf.status_code == 200
+    assert pdf.mimetype == "application/pdf"
+    assert nurse.get("/reports/custody.pdf?bag_id=B2222222222L").status_code == 404
+    assert nurse.get("/reports/custody.pdf").status_code == 422
+    record = nurse.get(f"/reports/record.pdf?participant_id={bag['participant_id']}")
+    assert record.mimetype == "application/pdf"

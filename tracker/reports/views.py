@@ -1,0 +1,74 @@
+"""The reports page: the same files the API hands out, for people signed in to the pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template, request
+
+from tracker.errors import Invalid
+from tracker.participants.api import code_breaks_csv_response
+from tracker.reports import api
+from tracker.web.guard import requires
+from tracker.web.i18n import N_
+from tracker.web.pages import WORKSPACES
+
+bp = Blueprint("reports_pages", __name__)
+PAGE_ROLES = ("qa", "pharmacist", "admin", "statistician", "nurse", "investigator")
+CODE_BREAK_ROLES = ("qa", "admin")
+WORKSPACES.append((N_("Reports and exports"), "reports_pages.index", PAGE_ROLES))
+
+
+@bp.get("/reports")
+@requires(*PAGE_ROLES)
+def index():
+    role = g.actor.role
+    return render_template(
+        "reports/index.html",
+        accountability=role in api.ACCOUNTABILITY_ROLES,
+        code_breaks=role in CODE_BREAK_ROLES,
+        exports=role in api.EXPORT_ROLES,
+        custody=role in api.CUSTODY_ROLES,
+        records=role in api.RECORD_ROLES,
+    )
+
+
+def _required(name: str) -> str:
+    value = (request.args.get(name) or "").strip()
+    if not value:
+        raise Invalid(f"Say which: {name} is required", details={name: ["required"]})
+    return value
+
+
+@bp.get("/reports/accountability.csv")
+@requires(*api.ACCOUNTABILITY_ROLES)
+def accountability_csv():
+    return api.accountability_csv_response()
+
+
+@bp.get("/reports/accountability.pdf")
+@requires(*api.ACCOUNTABILITY_ROLES)
+def accountability_pdf():
+    return api.accountability_pdf_response()
+
+
+@bp.get("/reports/code-breaks.csv")
+@requires(*CODE_BREAK_ROLES)
+def code_breaks_csv():
+    return code_breaks_csv_response()
+
+
+@bp.get("/reports/sdtm-ex.csv")
+@requires(*api.EXPORT_ROLES)
+def sdtm_ex_csv():
+    return api.sdtm_ex_csv_response()
+
+
+@bp.get("/reports/custody.pdf")
+@requires(*api.CUSTODY_ROLES)
+def bag_custody_pdf():
+    return api.bag_custody_pdf_response(_required("bag_id"))
+
+
+@bp.get("/reports/record.pdf")
+@requires(*api.RECORD_ROLES)
+def participant_record_pdf():
+    return api.participant_record_pdf_response(_required("participant_id"))
