@@ -87,6 +87,21 @@ def register_cli(app: Flask) -> None:
     study = AppGroup("study", help="Study definitions.")
     app.cli.add_command(study)
 
+    @click.group(help="Checks that the tracker keeps the blind.")
+    def blinding() -> None:
+        pass
+
+    @blinding.command("audit")
+    def blinding_audit() -> None:
+        """Prepare a matched active and placebo bag in a scratch database and report any difference a blinded
+        role could see; exits non-zero when there is one."""
+        from tracker.blinding_audit import run
+
+        if run(click.echo):
+            sys.exit(1)
+
+    app.cli.add_command(blinding)
+
     @study.command("load")
     @click.argument("name_or_path")
     def study_load(name_or_path: str) -> None:
