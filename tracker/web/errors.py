@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template
+from flask import Flask, jsonify, make_response, render_template
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from tracker.errors import DomainError
@@ -61,6 +62,19 @@ def register_error_handlers(app: Flask) -> None:
             413: "The upload is too large",
         }
         return _respond(status, code, messages.get(status, exc.description or "Request failed"))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(exc: Exception):  # noqa: ANN202
+        # The database restarted or dropped the connection: the transaction rolled back, the pool reconnects.
+        log.warning("database unavailable: %s", type(exc).__name__)
+        response = make_response(
+            _respond(
+                503, "database_unavailable", "The database is not reachable just now; nothing was saved."
+            )
+        )
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # noqa: ANN202
