@@ -39,3 +39,17 @@ def test_a_nurse_opens_a_bags_custody_pdf_but_no_accountability(bag, browse):
     assert nurse.get("/reports/custody.pdf").status_code == 422
     record = nurse.get(f"/reports/record.pdf?participant_id={bag['participant_id']}")
     assert record.mimetype == "application/pdf"
+
+
+def test_qa_exports_the_audit_trail_of_one_bag_from_the_reports_page(bag, browse):
+    qa = browse("qa")
+    assert 'name="entity_type"' in qa.get("/reports").get_data(as_text=True)
+    csv_file = qa.get(f"/reports/audit.csv?entity_type=bag&entity_id={bag['bag_id']}&since=&until=")
+    assert csv_file.status_code == 200
+    lines = csv_file.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("seq,at,user,role,action,entity_type,entity_id")
+    assert len(lines) > 1
+    assert all(f"bag,{bag['bag_id']}" in line for line in lines[1:])
+    pdf = qa.get(f"/reports/audit.pdf?entity_type=bag&entity_id={bag['bag_id']}")
+    assert pdf.mimetype == "application/pdf"
+    assert qa.get("/reports/audit.csv?entity_type=spaceship").status_code == 422

@@ -62,6 +62,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/reports/accountability.csv"): ("qa", "pharmacist"),
     ("GET", "/reports/accountability.pdf"): ("qa", "pharmacist"),
     ("GET", "/reports/code-breaks.csv"): ("qa", "admin"),
+    ("GET", "/reports/audit.csv"): ("qa", "admin"),
+    ("GET", "/reports/audit.pdf"): ("qa", "admin"),
     ("GET", "/reports/sdtm-ex.csv"): ("qa", "admin", "statistician"),
     ("GET", "/reports/custody.pdf"): ("pharmacist", "nurse", "qa", "investigator"),
     ("GET", "/reports/record.pdf"): ("investigator", "nurse", "pharmacist", "qa"),

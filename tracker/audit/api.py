@@ -59,6 +59,11 @@ def _csv_cell(event: dict, column: str) -> object:
 @endpoint(bp, "/audit/export.csv", "GET", roles=("qa", "admin"), summary="The audit trail as CSV, streamed",
           query=AuditQuery, answers={200: "text/csv"})  # fmt: skip
 def export_audit(query: dict):
+    return audit_csv_response(query)
+
+
+def audit_csv_response(query: dict) -> Response:
+    """The streamed CSV, shared with the reports page."""
     flt = _filter(query)
     actor = g.actor
     with reader() as work:
@@ -92,6 +97,10 @@ PDF_LIMIT = 5000  # a printable trail is for a filtered view; the CSV carries ev
 @endpoint(bp, "/audit/export.pdf", "GET", roles=("qa", "admin"), summary="The audit trail (PDF, Annex 11)",
           query=AuditQuery, answers={200: "application/pdf"})  # fmt: skip
 def export_audit_pdf(query: dict):
+    return audit_pdf_response(query)
+
+
+def audit_pdf_response(query: dict) -> Response:
     flt = _filter(query)
     with reader() as work:
         head = chain_head(work.session)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 
+from tracker.audit import api as audit_api
+from tracker.audit.rules import ENTITY_TYPES
+from tracker.audit.schemas import AuditQuery
 from tracker.errors import Invalid
 from tracker.participants.api import code_breaks_csv_response
 from tracker.reports import api
@@ -14,6 +17,7 @@ from tracker.web.pages import WORKSPACES
 bp = Blueprint("reports_pages", __name__)
 PAGE_ROLES = ("qa", "pharmacist", "admin", "statistician", "nurse", "investigator")
 CODE_BREAK_ROLES = ("qa", "admin")
+AUDIT_ROLES = ("qa", "admin")
 WORKSPACES.append((N_("Reports and exports"), "reports_pages.index", PAGE_ROLES))
 
 
@@ -25,6 +29,8 @@ def index():
         "reports/index.html",
         accountability=role in api.ACCOUNTABILITY_ROLES,
         code_breaks=role in CODE_BREAK_ROLES,
+        audit=role in AUDIT_ROLES,
+        entity_types=ENTITY_TYPES,
         exports=role in api.EXPORT_ROLES,
         custody=role in api.CUSTODY_ROLES,
         records=role in api.RECORD_ROLES,
@@ -36,6 +42,23 @@ def _required(name: str) -> str:
     if not value:
         raise Invalid(f"Say which: {name} is required", details={name: ["required"]})
     return value
+
+
+def _audit_query() -> dict:
+    # Empty form fields mean "no filter", not an empty value to match.
+    return AuditQuery().load({k: v for k, v in request.args.items() if v.strip()})
+
+
+@bp.get("/reports/audit.csv")
+@requires(*AUDIT_ROLES)
+def audit_csv():
+    return audit_api.audit_csv_response(_audit_query())
+
+
+@bp.get("/reports/audit.pdf")
+@requires(*AUDIT_ROLES)
+def audit_pdf():
+    return audit_api.audit_pdf_response(_audit_query())
 
 
 @bp.get("/reports/accountability.csv")
