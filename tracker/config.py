@@ -33,6 +33,9 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
         "TOKEN_TTL_MINUTES": int(os.environ.get("TOKEN_TTL_MINUTES", "480")),
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")),
+        # The ZPL label printer's raw port, host:port (usually 9100); unset: labels are downloaded only.
+        "LABEL_PRINTER": os.environ.get("LABEL_PRINTER") or None,
+        "LABEL_PRINTER_TIMEOUT": float(os.environ.get("LABEL_PRINTER_TIMEOUT", "5")),
         "AUTO_MIGRATE": True,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -42,6 +45,8 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
     }
     if overrides:
         settings.update(overrides)
+    if settings["LABEL_PRINTER"]:
+        parse_printer(settings["LABEL_PRINTER"])  # a mistyped printer stops the start, not the first print
     if settings["TRACKER_ENV"] == "production":
         missing = [key for key in ("SECRET_KEY", "QR_SIGNING_KEY") if not settings.get(key)]
         if missing:
@@ -53,3 +58,20 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
             instance, "qr_signing_key"
         )
     return settings
+
+
+def parse_printer(value: str) -> tuple[str, int]:
+    """`host:port`, `[ipv6]:port`, or a bare host on the raw printing port 9100, as (host, port)."""
+    text = (value or "").strip()
+    host, port = text, "9100"
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        if rest:
+            if not rest.startswith(":"):
+                host = ""
+            port = rest[1:]
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536 or any(c.isspace() for c in host):
+        raise ConfigError(f"LABEL_PRINTER must be host:port, not {value!r}")
+    return host, int(port)

@@ -58,3 +58,10 @@ class Forbidden(DomainError):
 class TooManyAttempts(DomainError):
     status = 429
     code = "too_many_attempts"
+
+
+class Unavailable(DomainError):
+    """Something the request needs outside the tracker (a printer) did not answer (503)."""
+
+    status = 503
+    code = "service_unavailable"

@@ -125,6 +125,7 @@ FORMS: dict[str, dict[str, str]] = {
     },
     "/pharmacy/prepare/<code>": {"placebo_lot": "VH-0001", "final_volume_ml": "100"},
     "/pharmacy/bags/<bag_id>/void": {"reason": "dropped"},
+    "/pharmacy/bags/<bag_id>/label/send": {"reason": "jammed"},
     "/randomization/generate": {"seed": "7", "per_stratum": "2", "block_sizes": "2"},
     "/randomization/import": {},
 }  # fmt: skip
@@ -241,11 +242,23 @@ def test_every_page_every_role_can_open_has_no_inline_script_or_style(app, make_
         assert all("<" not in url for url in variants), f"give a real ID for {rule.rule}"
         # A label's second print is a reprint, which needs a reason.
         variants = [f"{url}?reason=check" if "/label." in url else url for url in variants]
+        # A sheet of labels names its bags in the query.
+        variants = [
+            f"{url}?bag_id={records['bag_id']}&reason=check" if "/labels/sheet." in url else url
+            for url in variants
+        ]
+        # The report pages name their record in the query.
+        variants = [
+            f"{url}?bag_id={records['bag_id']}" if url == "/reports/custody.pdf" else
+            f"{url}?participant_id=P-001" if url == "/reports/record.pdf" else url
+            for url in variants
+        ]  # fmt: skip
         for role in allowed_roles(app, rule):
             for url in variants:
                 response = clients[role].get(url)
                 assert response.status_code == 200, f"{role} {url}: {response.status_code}"
                 _assert_clean_page(response, f"{role} {url}")
+                response.close()  # as a WSGI server would: a streamed export finishes inside its request
                 opened += 1
     assert opened >= 30
     # The signed-out, refused, missing and failed states render pages too.

@@ -2,6 +2,7 @@
 
 from flask import Response, current_app, g
 
+from tracker.config import parse_printer
 from tracker.doses import services
 from tracker.doses.schemas import (
     BagBlinded,
@@ -9,8 +10,11 @@ from tracker.doses.schemas import (
     BagUnblinded,
     DosePlan,
     LabelQuery,
+    LabelSent,
     PlanQuery,
     PrepareRequest,
+    SendRequest,
+    SheetQuery,
     VoidRequest,
     Worklist,
 )
@@ -88,3 +92,41 @@ def label_pdf(bag_id: str, query: dict):
           query=LabelQuery, answers={200: "application/zpl"})  # fmt: skip
 def label_zpl(bag_id: str, query: dict):
     return label_response(bag_id, "zpl", query.get("reason"))
+
+
+def sheet_response(bag_ids: list[str], reason: str | None) -> Response:
+    """Print (and count) the labels of many bags on A4 sheets; shared with the pharmacy pages."""
+    rendered = services.print_sheet(
+        uow(), g.actor, bag_ids, reason, time_zone=current_app.config["SITE_TIMEZONE"]
+    )
+    response = Response(rendered, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = "inline; filename=labels.pdf"
+    return response
+
+
+@endpoint(bp, "/labels/sheet.pdf", "GET", roles=("pharmacist",),
+          summary="An A4 sheet of the blinded labels of many bags (?bag_id=...&bag_id=...)",
+          query=SheetQuery, answers={200: "application/pdf"})  # fmt: skip
+def label_sheet(query: dict):
+    return sheet_response(query["bag_id"], query.get("reason"))
+
+
+def configured_printer() -> tuple[str, int] | None:
+    setting = current_app.config.get("LABEL_PRINTER")
+    return parse_printer(setting) if setting else None
+
+
+def send_label(bag_id: str, reason: str | None) -> dict:
+    """Send a bag's ZPL label to the configured printer; shared with the pharmacy pages."""
+    return services.send_label(
+        uow(), g.actor, bag_id, reason, printer=configured_printer(),
+        time_zone=current_app.config["SITE_TIMEZONE"],
+        timeout=current_app.config.get("LABEL_PRINTER_TIMEOUT", 5.0),
+    )  # fmt: skip
+
+
+@endpoint(bp, "/bags/<bag_id>/label/send", "POST", roles=("pharmacist",),
+          summary="Send the blinded label (ZPL) to the configured label printer", body=SendRequest,
+          body_required=False, answers={200: LabelSent})  # fmt: skip
+def send_label_to_printer(bag_id: str, body: dict):
+    return answer(LabelSent(), send_label(bag_id, body.get("reason")))

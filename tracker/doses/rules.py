@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from tracker.studies.definition import StudyDefinition
 
 DRAW_STEP_ML = 0.1  # what a pharmacist can measure with a syringe
+SHEET_MAX_BAGS = 200  # labels on one printed sheet request (ten A4 pages)
 
 
 def thaw_unusable_reasons(study: StudyDefinition, viability_percent: float) -> list[str]:

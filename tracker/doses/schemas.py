@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
+from tracker.doses.rules import SHEET_MAX_BAGS
+
 _POSITIVE = validate.Range(min=0, min_inclusive=False, max=10_000)
 
 
@@ -77,6 +79,29 @@ class VoidRequest(Schema):
 
 class LabelQuery(Schema):
     reason = fields.String(validate=validate.Length(max=500))
+
+
+class SheetQuery(Schema):
+    """`?bag_id=X&bag_id=Y...`: the bags of an A4 sheet of labels, in the order given."""
+
+    bag_id = fields.List(
+        fields.String(validate=validate.Length(min=1, max=32)),
+        required=True,
+        validate=validate.Length(
+            min=1, max=SHEET_MAX_BAGS, error=f"name between 1 and {SHEET_MAX_BAGS} bags"
+        ),
+    )
+    reason = fields.String(validate=validate.Length(max=500))
+
+
+class SendRequest(Schema):
+    reason = fields.String(validate=validate.Length(max=500))
+
+
+class LabelSent(Schema):
+    bag_id = fields.String(required=True)
+    print_count = fields.Integer(required=True)
+    printer = fields.String(required=True)
 
 
 class WorklistItem(Schema):

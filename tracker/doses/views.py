@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
 from tracker.doses import services
-from tracker.doses.api import label_response
-from tracker.doses.schemas import PrepareRequest, VoidRequest
+from tracker.doses.api import label_response, send_label, sheet_response
+from tracker.doses.schemas import PrepareRequest, SendRequest, VoidRequest
 from tracker.errors import DomainError, NotFound
 from tracker.lots.services import list_lots
 from tracker.thaws import services as thaws
@@ -84,10 +84,20 @@ def prepare(code: str):
     ), status
 
 
+def _bag_page(bag_id: str, error: DomainError | FormRefused | None = None, sent: bool = False) -> str:
+    return render_template(
+        "pharmacy/bag.html",
+        bag=services.get_bag(reader(), g.actor, bag_id),
+        error=error,
+        sent=sent,
+        printer=current_app.config.get("LABEL_PRINTER"),
+    )
+
+
 @bp.get("/pharmacy/bags/<bag_id>")
 @requires(*PHARMACIST)
 def bag_page(bag_id: str):
-    return render_template("pharmacy/bag.html", bag=services.get_bag(reader(), g.actor, bag_id), error=None)
+    return _bag_page(bag_id, sent=request.args.get("sent") == "1")
 
 
 @bp.get("/pharmacy/bags/<bag_id>/label.pdf")
@@ -102,6 +112,25 @@ def label_zpl(bag_id: str):
     return label_response(bag_id, "zpl", request.args.get("reason"))
 
 
+@bp.get("/pharmacy/labels/sheet.pdf")
+@requires(*PHARMACIST)
+def label_sheet():
+    return sheet_response(request.args.getlist("bag_id"), request.args.get("reason"))
+
+
+@bp.post("/pharmacy/bags/<bag_id>/label/send")
+@requires(*PHARMACIST)
+def send_to_printer(bag_id: str):
+    try:
+        body = load_form(SendRequest, form_data(request.form, ("reason",)))
+        send_label(bag_id, body.get("reason"))
+    except NotFound:
+        raise  # an unknown bag is the error page
+    except (DomainError, FormRefused) as exc:
+        return _bag_page(bag_id, exc), exc.status
+    return redirect(url_for("pharmacy_pages.bag_page", bag_id=bag_id, sent=1))
+
+
 @bp.post("/pharmacy/bags/<bag_id>/void")
 @requires(*PHARMACIST)
 def void(bag_id: str):
@@ -109,6 +138,5 @@ def void(bag_id: str):
         body = load_form(VoidRequest, form_data(request.form, ("reason",)))
         services.void_bag(uow(), g.actor, bag_id, body["reason"])
     except (DomainError, FormRefused) as exc:
-        bag = services.get_bag(reader(), g.actor, bag_id)
-        return render_template("pharmacy/bag.html", bag=bag, error=exc), exc.status
+        return _bag_page(bag_id, exc), exc.status
     return redirect(url_for("pharmacy_pages.bag_page", bag_id=bag_id))

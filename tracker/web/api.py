@@ -37,6 +37,7 @@ class RouteDoc:
     body: type[Schema] | None = None
     query: type[Schema] | None = None
     answers: dict[int, Answer] = field(default_factory=dict)
+    body_required: bool = True
 
 
 ROUTES: list[RouteDoc] = []
@@ -56,7 +57,14 @@ def load_body(schema: type[Schema]) -> dict[str, Any]:
 
 
 def load_query(schema: type[Schema]) -> dict[str, Any]:
-    return schema().load(request.args.to_dict())
+    """The query string as the schema's input: every repeated value of a List field (`?id=A&id=B`), the
+    first value of any other parameter."""
+    instance = schema()
+    lists = {
+        field.data_key or name for name, field in instance.fields.items() if isinstance(field, fields.List)
+    }
+    raw = {key: request.args.getlist(key) if key in lists else request.args[key] for key in request.args}
+    return instance.load(raw)
 
 
 def endpoint(
@@ -69,8 +77,11 @@ def endpoint(
     body: type[Schema] | None = None,
     query: type[Schema] | None = None,
     answers: dict[int, Answer] | None = None,
+    body_required: bool = True,
 ) -> Callable:
-    """Register `rule` on `bp`: the guard runs first, then the body and query are validated into kwargs."""
+    """Register `rule` on `bp`: the guard runs first, then the body and query are validated into kwargs.
+
+    With `body_required=False` the body may be left out, and is then read as `{}`."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
@@ -83,7 +94,7 @@ def endpoint(
 
         guarded = requires(*roles)(handler)
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=guarded, methods=[method])
-        ROUTES.append(RouteDoc(bp, rule, method, roles, summary, body, query, answers or {}))
+        ROUTES.append(RouteDoc(bp, rule, method, roles, summary, body, query, answers or {}, body_required))
         return guarded
 
     return decorate
@@ -142,7 +153,7 @@ def build_openapi() -> dict[str, Any]:
             operation["parameters"] = params
         if doc.body is not None:
             operation["requestBody"] = {
-                "required": True,
+                "required": doc.body_required,
                 "content": {"application/json": {"schema": doc.body}},
             }
         for status, schema in (doc.answers or {200: None}).items():
