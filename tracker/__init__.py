@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from tracker.audit import api as audit_api
+    from tracker.audit import views as audit_views
     from tracker.custody import api as custody_api
     from tracker.doses import api as doses_api
     from tracker.doses import views as doses_views
@@ -86,7 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(meta.health_bp)
     page_modules = (
         pages, i18n, lots_views, randomization_views, participants_views, notifications_views, doses_views,
-        reports_views,
+        reports_views, audit_views,
     )  # fmt: skip
     for module in page_modules:
         app.register_blueprint(module.bp)

@@ -53,3 +53,18 @@ def test_qa_exports_the_audit_trail_of_one_bag_from_the_reports_page(bag, browse
     pdf = qa.get(f"/reports/audit.pdf?entity_type=bag&entity_id={bag['bag_id']}")
     assert pdf.mimetype == "application/pdf"
     assert qa.get("/reports/audit.csv?entity_type=spaceship").status_code == 422
+
+
+def test_qa_searches_the_audit_trail_by_entity_and_pages_through_it(bag, browse):
+    qa = browse("qa")
+    page = qa.get(f"/audit?entity_type=bag&entity_id={bag['bag_id']}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    for action in ("prepare", "dispatch", "receive"):
+        assert f"<td>{action}</td>" in text
+    # The pharmacist's unblinded facts are not in QA's view of the bag's events.
+    assert "VEH-0001" not in text
+    assert "UC-0001" not in text
+    refused = qa.get("/audit?entity_type=spaceship&since=yesterday")
+    assert refused.status_code == 422
+    assert "entity_type" in refused.get_data(as_text=True)

@@ -65,6 +65,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/reports/accountability.pdf"): ("qa", "pharmacist"),
     ("GET", "/reports/code-breaks.csv"): ("qa", "admin"),
     ("GET", "/reports/audit.csv"): ("qa", "admin"),
+    ("GET", "/audit"): ("qa", "admin"),
     ("GET", "/reports/audit.pdf"): ("qa", "admin"),
     ("GET", "/reports/sdtm-ex.csv"): ("qa", "admin", "statistician"),
     ("GET", "/reports/custody.pdf"): ("pharmacist", "nurse", "qa", "investigator"),
