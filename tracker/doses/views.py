@@ -1,9 +1,12 @@
-"""Pharmacy pages: worklist, thaw, worksheet and preparation, the bag with its label, reprint and void."""
+"""Pharmacy pages: worklist, thaw, worksheet and preparation, the bag with its label, reprint and void, its
+dispatch to the ward, the decision on a quarantined bag, and its custody timeline."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
+from tracker.custody import bags
+from tracker.custody.schemas import HandoffRequest, QuarantineDecision
 from tracker.doses import services
 from tracker.doses.api import label_response
 from tracker.doses.schemas import PrepareRequest, VoidRequest
@@ -14,10 +17,13 @@ from tracker.thaws.schemas import ThawRequest
 from tracker.web.context import login_policy, reader, uow
 from tracker.web.forms import FormRefused, form_data, load_form
 from tracker.web.guard import requires
+from tracker.web.i18n import N_
 from tracker.web.pages import WORKSPACES
 
 bp = Blueprint("pharmacy_pages", __name__)
-WORKSPACES.append(("Pharmacy: worklist, thaw, prepare and print", "pharmacy_pages.worklist", ("pharmacist",)))
+WORKSPACES.append(
+    (N_("Pharmacy: worklist, thaw, prepare and print"), "pharmacy_pages.worklist", ("pharmacist",))
+)
 
 PHARMACIST = ("pharmacist",)
 
@@ -84,10 +90,19 @@ def prepare(code: str):
     ), status
 
 
+def _bag_page(bag_id: str, error: DomainError | FormRefused | None = None) -> str:
+    return render_template(
+        "pharmacy/bag.html",
+        bag=services.get_bag(reader(), g.actor, bag_id),
+        events=bags.bag_custody(reader(), g.actor, bag_id),
+        error=error,
+    )
+
+
 @bp.get("/pharmacy/bags/<bag_id>")
 @requires(*PHARMACIST)
 def bag_page(bag_id: str):
-    return render_template("pharmacy/bag.html", bag=services.get_bag(reader(), g.actor, bag_id), error=None)
+    return _bag_page(bag_id)
 
 
 @bp.get("/pharmacy/bags/<bag_id>/label.pdf")
@@ -109,6 +124,27 @@ def void(bag_id: str):
         body = load_form(VoidRequest, form_data(request.form, ("reason",)))
         services.void_bag(uow(), g.actor, bag_id, body["reason"])
     except (DomainError, FormRefused) as exc:
-        bag = services.get_bag(reader(), g.actor, bag_id)
-        return render_template("pharmacy/bag.html", bag=bag, error=exc), exc.status
+        return _bag_page(bag_id, exc), exc.status
+    return redirect(url_for("pharmacy_pages.bag_page", bag_id=bag_id))
+
+
+@bp.post("/pharmacy/bags/<bag_id>/dispatch")
+@requires(*PHARMACIST)
+def dispatch(bag_id: str):
+    try:
+        data = {"action": "dispatch", **form_data(request.form, ("location", "note"))}
+        bags.hand_off_bag(uow(), g.actor, bag_id, load_form(HandoffRequest, data))
+    except (DomainError, FormRefused) as exc:
+        return _bag_page(bag_id, exc), exc.status
+    return redirect(url_for("pharmacy_pages.bag_page", bag_id=bag_id))
+
+
+@bp.post("/pharmacy/bags/<bag_id>/quarantine")
+@requires(*PHARMACIST)
+def decide_quarantine(bag_id: str):
+    try:
+        body = load_form(QuarantineDecision, form_data(request.form, ("decision", "reason")))
+        bags.decide_quarantine(uow(), g.actor, bag_id, body["decision"], body["reason"])
+    except (DomainError, FormRefused) as exc:
+        return _bag_page(bag_id, exc), exc.status
     return redirect(url_for("pharmacy_pages.bag_page", bag_id=bag_id))
