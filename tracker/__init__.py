@@ -64,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.doses import api as doses_api
     from tracker.doses import views as doses_views
     from tracker.infusions import api as infusions_api
+    from tracker.infusions import views as infusions_views
     from tracker.lots import api as lots_api
     from tracker.lots import views as lots_views
     from tracker.notifications import views as notifications_views
@@ -87,7 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(meta.health_bp)
     page_modules = (
         pages, i18n, lots_views, randomization_views, participants_views, notifications_views, doses_views,
-        reports_views, audit_views,
+        reports_views, audit_views, infusions_views,
     )  # fmt: skip
     for module in page_modules:
         app.register_blueprint(module.bp)

@@ -94,9 +94,26 @@ def records(app, login, runner, tmp_path) -> dict[str, str]:
               "final_volume_ml": 100},
     )  # fmt: skip
     assert bag.status_code == 201, bag.json
+    # A placebo bag infused on the ward (the second code of stratum B is placebo too).
+    login("investigator").post("/api/v1/participants", json={"participant_id": "P-003", "stratum": "B"})
+    fourth = login("investigator").post(
+        "/api/v1/participants", json={"participant_id": "P-004", "stratum": "B"}
+    )
+    pharmacist, nurse = login("pharmacist"), login("nurse")
+    infused = pharmacist.post(
+        "/api/v1/doses",
+        json={"randomization_code": fourth.json["randomization_code"], "placebo_lot": "VH-0002",
+              "final_volume_ml": 100},
+    ).json["bag_id"]  # fmt: skip
+    for client, action in ((pharmacist, "dispatch"), (nurse, "receive")):
+        moved = client.post(f"/api/v1/bags/{infused}/handoffs", json={"action": action, "location": "Ward 5"})
+        assert moved.status_code == 201, moved.json
+    infusion = nurse.post("/api/v1/infusions", json={"bag_id": infused, "participant_id": "P-004"})
+    assert infusion.status_code == 201, infusion.json
     return {
         "lot_number": "VH-0001", "container_id": container, "participant_id": "P-001",
         "code": enrolled.json["randomization_code"], "bag_id": bag.json["bag_id"], "list_id": "1",
+        "infused_bag_id": infused, "infusion_id": infusion.json["infusion_id"],
     }  # fmt: skip
 
 
@@ -126,6 +143,12 @@ FORMS: dict[str, dict[str, str]] = {
     "/pharmacy/prepare/<code>": {"placebo_lot": "VH-0001", "final_volume_ml": "100"},
     "/pharmacy/bags/<bag_id>/void": {"reason": "dropped"},
     "/pharmacy/bags/<bag_id>/label/send": {"reason": "jammed"},
+    "/pharmacy/bags/<bag_id>/dispatch": {"location": "Ward 5"},
+    "/pharmacy/bags/<bag_id>/quarantine": {"decision": "release", "reason": "checked"},
+    "/ward/scan": {"qr_payload": "CT1B2222222222LAAAAAAAAAAAAAAAA", "participant_id": "P-002"},
+    "/ward/infusions": {"bag_id": "{bag_id}", "participant_id": "P-002"},
+    "/ward/infusions/<infusion_id>/complete": {"volume_infused_ml": "95"},
+    "/ward/receive": {"bag": "{bag_id}", "location": "Ward 5", "temperature_c": "5", "seal_intact": "yes"},
     "/randomization/generate": {"seed": "7", "per_stratum": "2", "block_sizes": "2"},
     "/randomization/import": {},
 }  # fmt: skip
@@ -140,7 +163,7 @@ def test_every_form_route_refuses_a_post_without_its_csrf_token(app, make_user, 
     for rule in routes:
         role = allowed_roles(app, rule)[0]
         url = rule.rule
-        for name in ("lot_number", "code", "bag_id"):
+        for name in ("lot_number", "code", "bag_id", "infusion_id"):
             url = url.replace(f"<{name}>", records[name])
         form = {k: v.format(**records) for k, v in FORMS[rule.rule].items()}
         client = page_client(app, make_user, role)
@@ -231,7 +254,8 @@ def test_every_page_every_role_can_open_has_no_inline_script_or_style(app, make_
     clients = {role: page_client(app, make_user, role) for role in ROLES}
     urls = {
         "<lot_number>": ["UC-0001", "VH-0001"], "<participant_id>": ["P-001"], "<code>": [records["code"]],
-        "<bag_id>": [records["bag_id"]], "<list_id>": [records["list_id"]],
+        "<bag_id>": [records["bag_id"], records["infused_bag_id"]], "<list_id>": [records["list_id"]],
+        "<infusion_id>": [records["infusion_id"]],
     }  # fmt: skip
     opened = 0
     for rule in page_rules(app, "GET"):

@@ -15,7 +15,7 @@ from tracker.custody.models import CustodyEvent
 from tracker.custody.services import append_event
 from tracker.db import UnitOfWork, utcnow
 from tracker.doses.models import Bag
-from tracker.doses.services import bag_status, find_bag
+from tracker.doses.services import bag_status, bag_view, find_bag
 from tracker.errors import Conflict, Invalid
 from tracker.infusions.models import Infusion, Scan
 from tracker.roles import Actor
@@ -207,3 +207,13 @@ def received_at(session: Session, bag: Bag) -> dt.datetime | None:
         .order_by(CustodyEvent.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def bags_bound_for_the_ward(uow: UnitOfWork, reader: Actor) -> list[dict[str, Any]]:
+    """Bags in transit to a ward or held on one, soonest use-by first, each as the reader may see it."""
+    with uow:
+        now = utcnow()
+        bags = uow.session.execute(
+            select(Bag).where(Bag.status.in_(("dispatched", "received"))).order_by(Bag.use_by, Bag.id)
+        ).scalars()
+        return [bag_view(uow.session, reader, bag, now) for bag in bags]

@@ -1,9 +1,12 @@
-"""Pharmacy pages: worklist, thaw, worksheet and preparation, the bag with its label, reprint and void."""
+"""Pharmacy pages: worklist, thaw, worksheet and preparation, the bag with its label, reprint and void, its
+dispatch to the ward, the decision on a quarantined bag, and its custody timeline."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
+from tracker.custody import bags
+from tracker.custody.schemas import HandoffRequest, QuarantineDecision
 from tracker.doses import services
 from tracker.doses.api import label_response, send_label, sheet_response
 from tracker.doses.schemas import PrepareRequest, SendRequest, VoidRequest
@@ -14,10 +17,13 @@ from tracker.thaws.schemas import ThawRequest
 from tracker.web.context import login_policy, reader, uow
 from tracker.web.forms import FormRefused, form_data, load_form
 from tracker.web.guard import requires
+from tracker.web.i18n import N_
 from tracker.web.pages import WORKSPACES
 
 bp = Blueprint("pharmacy_pages", __name__)
-WORKSPACES.append(("Pharmacy: worklist, thaw, prepare and print", "pharmacy_pages.worklist", ("pharmacist",)))
+WORKSPACES.append(
+    (N_("Pharmacy: worklist, thaw, prepare and print"), "pharmacy_pages.worklist", ("pharmacist",))
+)
 
 PHARMACIST = ("pharmacist",)
 
@@ -88,6 +94,7 @@ def _bag_page(bag_id: str, error: DomainError | FormRefused | None = None, sent:
     return render_template(
         "pharmacy/bag.html",
         bag=services.get_bag(reader(), g.actor, bag_id),
+        events=bags.bag_custody(reader(), g.actor, bag_id),
         error=error,
         sent=sent,
         printer=current_app.config.get("LABEL_PRINTER"),
@@ -137,6 +144,28 @@ def void(bag_id: str):
     try:
         body = load_form(VoidRequest, form_data(request.form, ("reason",)))
         services.void_bag(uow(), g.actor, bag_id, body["reason"])
+    except (DomainError, FormRefused) as exc:
+        return _bag_page(bag_id, exc), exc.status
+    return redirect(url_for("pharmacy_pages.bag_page", bag_id=bag_id))
+
+
+@bp.post("/pharmacy/bags/<bag_id>/dispatch")
+@requires(*PHARMACIST)
+def dispatch(bag_id: str):
+    try:
+        data = {"action": "dispatch", **form_data(request.form, ("location", "note"))}
+        bags.hand_off_bag(uow(), g.actor, bag_id, load_form(HandoffRequest, data))
+    except (DomainError, FormRefused) as exc:
+        return _bag_page(bag_id, exc), exc.status
+    return redirect(url_for("pharmacy_pages.bag_page", bag_id=bag_id))
+
+
+@bp.post("/pharmacy/bags/<bag_id>/quarantine")
+@requires(*PHARMACIST)
+def decide_quarantine(bag_id: str):
+    try:
+        body = load_form(QuarantineDecision, form_data(request.form, ("decision", "reason")))
+        bags.decide_quarantine(uow(), g.actor, bag_id, body["decision"], body["reason"])
     except (DomainError, FormRefused) as exc:
         return _bag_page(bag_id, exc), exc.status
     return redirect(url_for("pharmacy_pages.bag_page", bag_id=bag_id))
