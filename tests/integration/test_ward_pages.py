@@ -362,3 +362,17 @@ def test_the_ward_speaks_chinese(trial, browse):
     stop = _text(_scan(nurse, bag["qr_payload"], other["participant_id"]))
     assert "停止" in stop
     assert REFUSAL_MESSAGES["wrong_participant"] not in stop
+
+
+def test_the_participant_page_draws_the_bags_timeline_and_the_infusion(login, runner, tmp_path, browse):
+    from tests.pharmacy_support import build_trial
+    from tests.ward_support import ready_bag, start
+
+    trial = build_trial(login, runner, tmp_path)
+    bag = ready_bag(trial)
+    assert start(trial, bag["bag_id"], bag["participant_id"]).status_code == 201
+    for role in ("investigator", "nurse"):
+        page = browse(role).get(f"/participants/{bag['participant_id']}").get_data(as_text=True)
+        assert bag["bag_id"] in page
+        assert 'class="timeline"' in page
+        assert "Infusion started" in page

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, g, render_template, request
 
+from tracker.custody.bags import bag_custody
 from tracker.errors import DomainError, Invalid
 from tracker.notifications.mail import dispatch_in_background
 from tracker.participants import rules, services
@@ -121,9 +122,12 @@ def show(participant_id: str):
     participant = services.get_participant(reader(), g.actor, participant_id)
     study = _study()
     label = next((s.label for s in study.strata if s.code == participant.stratum), "")
+    # The participant's bag as a timeline: handoffs, scans and the infusion (every reader here is blinded).
+    events = bag_custody(reader(), g.actor, participant.bag["bag_id"]) if participant.bag else []
     return render_template(
-        "participants/show.html", participant=participant, stratum_label=label, windows=_windows(study)
-    )
+        "participants/show.html", participant=participant, stratum_label=label, windows=_windows(study),
+        events=events,
+    )  # fmt: skip
 
 
 @bp.route("/participants/code-break", methods=["GET", "POST"])
