@@ -96,5 +96,7 @@ def run(database_url: str, label: str, events: int) -> None:
         round(floor, 4),
         round(floor / value, 3),
         note,
+        goal="ratio >= 0.5",
+        met=floor / value >= 0.5,
     )
     engine.dispose()

@@ -18,9 +18,26 @@ FIGURES: list[dict] = []
 
 
 def figure(
-    name: str, value: float, unit: str, floor: float | None, ratio: float | None, note: str = ""
+    name: str,
+    value: float,
+    unit: str,
+    floor: float | None,
+    ratio: float | None,
+    note: str = "",
+    *,
+    goal: str | None = None,
+    met: bool | None = None,
 ) -> dict:
-    row = {"name": name, "value": round(value, 4), "unit": unit, "floor": floor, "ratio": ratio}
+    """One figure next to its floor; `goal` says what it should reach and `met` whether it did."""
+    row = {
+        "name": name,
+        "value": round(value, 4),
+        "unit": unit,
+        "floor": None if floor is None else round(floor, 4),
+        "ratio": None if ratio is None else round(ratio, 3),
+    }
+    if goal is not None:
+        row["goal"], row["met"] = goal, bool(met)
     if note:
         row["note"] = note
     FIGURES.append(row)
@@ -39,11 +56,15 @@ def best_of(runs: int, fn: Callable[[], object]) -> float:
 
 def print_table() -> None:
     print()
-    print(f"{'figure':<44} {'value':>12} {'unit':<8} {'floor':>12} {'ratio':>7}")
+    print(f"{'figure':<64} {'value':>10} {'unit':<7} {'floor':>10} {'ratio':>6}  goal")
     for row in FIGURES:
         floor = "" if row["floor"] is None else f"{row['floor']:.4g}"
         ratio = "" if row["ratio"] is None else f"{row['ratio']:.2f}"
-        print(f"{row['name']:<44} {row['value']:>12.4g} {row['unit']:<8} {floor:>12} {ratio:>7}")
+        goal = "" if "goal" not in row else f"{row['goal']}: {'met' if row['met'] else 'MISSED'}"
+        print(f"{row['name']:<64} {row['value']:>10.4g} {row['unit']:<7} {floor:>10} {ratio:>6}  {goal}")
+    notes = [row for row in FIGURES if row.get("note")]
+    for row in notes:
+        print(f"  note, {row['name']}: {row['note']}")
 
 
 @contextmanager

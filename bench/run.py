@@ -1,33 +1,53 @@
-"""Benchmarks: `python bench/run.py [--quick] [--db sqlite|postgresql|both]`.
+"""Benchmarks: `python bench/run.py [--quick] [--db sqlite|postgresql|both] [--only NAME ...]`.
 
 Each figure is printed as a JSON line {"name", "value", "unit", "floor", "ratio"} next to its floor,
-measured in the same run on the same machine, then all of them as a table."""
+measured in the same run on the same machine (with its goal and whether it was met), then all of them as a
+table. Figures: the bedside scan under gunicorn and wrk, and its growth with years of history (scan); the
+label sheet (labels); audit verification (audit); the audit export's memory (export)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import audit_bench, export_bench  # noqa: E402
+from bench import audit_bench, export_bench, labels_bench, scan_bench  # noqa: E402
 from bench.common import print_table, scratch_database  # noqa: E402
+
+BENCHES = ("scan", "labels", "audit", "export")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller data sets (each figure says so)")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--only", nargs="+", choices=BENCHES, default=BENCHES)
     args = parser.parse_args()
+    started = time.perf_counter()
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     events = 100_000 if args.quick else 1_000_000
+    load = os.getloadavg()[0]
+    if "labels" in args.only:
+        labels_bench.run(args.quick)
     for kind in kinds:
-        with scratch_database(kind) as url:
-            audit_bench.run(url, kind, events)
-        with scratch_database(kind) as url:
-            export_bench.run(url, kind, events)
+        if "scan" in args.only:
+            with scratch_database(kind) as url:
+                scan_bench.run(url, kind, args.quick)
+        if "audit" in args.only:
+            with scratch_database(kind) as url:
+                audit_bench.run(url, kind, events)
+        if "export" in args.only:
+            with scratch_database(kind) as url:
+                export_bench.run(url, kind, events)
     print_table()
+    print(
+        f"\n{os.cpu_count()} cores; load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the "
+        f"end; {time.perf_counter() - started:.0f} s in all"
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,225 @@
+"""Seeding scratch databases for the benchmarks: a small trial walked through the app's own services and
+API (every row and audit event one the app wrote), and bulk-inserted years of history for the growth
+figure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Engine
+
+from tracker import create_app
+from tracker.audit.models import AuditEvent, AuditHead
+from tracker.doses.bag_ids import new_bag_id
+from tracker.doses.models import Bag
+from tracker.doses.payload import make_payload
+from tracker.infusions.models import Infusion, Scan
+from tracker.participants.models import Participant
+from tracker.randomization.models import RandomizationCode, RandomizationList
+from tracker.randomization.rules import CODE_ALPHABET
+from tracker.randomization.services import import_list
+from tracker.roles import SYSTEM
+from tracker.users.services import create_user
+from tracker.web.context import uow
+
+PASSWORD = "Bench-password-1"  # noqa: S105 - users of a scratch database that is dropped afterwards
+SECRET_KEY = "bench-secret-key"  # noqa: S105
+QR_KEY = "bench-qr-signing-key"
+CELL_LOT, VEHICLE_LOT = "BENCH-UC-1", "BENCH-VEH-1"
+WARD = "Ward 5 north"
+PASSING = {
+    "ucmsc": {
+        "sterility": "negative", "mycoplasma": "negative", "endotoxin": 0.12, "viability": 92.5,
+        "cd73": 98.1, "cd90": 99.0, "cd105": 97.4, "cd34": 0.4, "cd45": 0.6, "hla_dr": 1.1,
+        "karyotype": "normal",
+    },
+    "placebo": {"sterility": "negative", "endotoxin": 0.05},
+}  # fmt: skip
+
+
+def app_config(database_url: str, **extra: Any) -> dict[str, Any]:
+    """Settings of every app the benchmarks start: the same keys, so a label one prints scans in another."""
+    return {"DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "QR_SIGNING_KEY": QR_KEY, **extra}
+
+
+@dataclass
+class SeededWard:
+    nurse_token: str
+    # (qr_payload, participant_id) of bags received on the ward: each scan of one is a match
+    bags: list[tuple[str, str]]
+    bag_pks: list[int]
+
+
+class _Client:
+    """A test client signed in as one user; every call must answer the status it expects."""
+
+    def __init__(self, client: Any, username: str) -> None:
+        answer = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+        if answer.status_code != 200:
+            raise RuntimeError(f"sign-in of {username}: {answer.status_code} {answer.json}")
+        self.client, self.token = client, answer.json["token"]
+
+    def post(self, url: str, body: dict[str, Any], status: int = 201) -> dict[str, Any]:
+        answer = self.client.post(url, json=body, headers={"Authorization": f"Bearer {self.token}"})
+        if answer.status_code != status:
+            raise RuntimeError(f"POST {url}: {answer.status_code} {answer.json}")
+        return answer.json
+
+
+def _iso(delta: dt.timedelta) -> str:
+    return (dt.datetime.now(dt.UTC) + delta).isoformat()
+
+
+def _released_lot(gmp: _Client, qa: _Client, lot_number: str, material: str, containers: int) -> list[str]:
+    body = {
+        "lot_number": lot_number, "material": material, "manufactured_at": _iso(-dt.timedelta(days=3)),
+        "expires_at": _iso(dt.timedelta(days=365)), "container_count": containers,
+        "volume_ml_per_container": 20 if material == "ucmsc" else 100,
+    }  # fmt: skip
+    if material == "ucmsc":
+        body["cells_per_container"] = 1.5e8
+    lot = gmp.post("/api/v1/lots", body)
+    for test, value in PASSING[material].items():
+        gmp.post(f"/api/v1/lots/{lot_number}/qc-results", {"test": test, "value": value})
+    qa.post(f"/api/v1/lots/{lot_number}/release", {"password": PASSWORD, "meaning": "QA release"}, 200)
+    return [c["container_id"] for c in lot["containers"]]
+
+
+def seed_ward(database_url: str, bags: int = 4) -> SeededWard:
+    """Users, released lots, a list, enrolled participants and `bags` bags prepared, dispatched and received:
+    every step through the app's services and API, as a site would have done it."""
+    app = create_app(app_config(database_url, AUTO_MIGRATE=True))
+    client = app.test_client()
+    with app.app_context():
+        actors = {
+            role: create_user(uow(), SYSTEM, f"bench_{role}", role, PASSWORD, f"Bench {role.title()}")
+            for role in ("gmp", "qa", "pharmacist", "nurse", "investigator", "statistician")
+        }
+        rows = [("R" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6)), ("active", "placebo")[i % 2])
+                for i in range(bags)]  # fmt: skip
+        csv = "randomization_code,stratum,arm\n" + "".join(f"{code},A,{arm}\n" for code, arm in rows)
+        import_list(uow(), actors["statistician"], csv.encode())
+    gmp, qa, pharmacist, nurse, investigator = (
+        _Client(client, f"bench_{role}") for role in ("gmp", "qa", "pharmacist", "nurse", "investigator")
+    )
+    cells = _released_lot(gmp, qa, CELL_LOT, "ucmsc", bags)
+    _released_lot(gmp, qa, VEHICLE_LOT, "placebo", bags)
+    seeded = SeededWard(nurse.token, [], [])
+    for i, (code, arm) in enumerate(rows):
+        participant_id = f"P-{i + 1:04d}"
+        enrolled = investigator.post(
+            "/api/v1/participants", {"participant_id": participant_id, "stratum": "A"}
+        )
+        if enrolled["randomization_code"] != code:
+            raise RuntimeError("enrolment did not take the list's next code")
+        if arm == "active":
+            thaw = pharmacist.post("/api/v1/thaws", {
+                "container_id": cells[i], "viable_cells_per_ml": 5e6, "viability_percent": 85,
+                "volume_ml": 20,
+            })  # fmt: skip
+            body = {"thaw_id": thaw["thaw_id"], "drawn_volume_ml": 20}
+        else:
+            body = {"placebo_lot": VEHICLE_LOT}
+        bag = pharmacist.post("/api/v1/doses", {"randomization_code": code, "final_volume_ml": 100, **body})
+        pharmacist.post(f"/api/v1/bags/{bag['bag_id']}/handoffs", {"action": "dispatch", "location": WARD})
+        nurse.post(f"/api/v1/bags/{bag['bag_id']}/handoffs", {"action": "receive", "location": WARD})
+        check = nurse.post(
+            "/api/v1/scans", {"qr_payload": bag["qr_payload"], "participant_id": participant_id}, 200
+        )
+        if not check["match"]:
+            raise RuntimeError("a received bag did not scan as a match")
+        seeded.bags.append((bag["qr_payload"], participant_id))
+    with app.app_context(), uow(write=False) as work:
+        seeded.bag_pks = list(work.session.execute(select(Bag.id).order_by(Bag.id)).scalars())
+    app.extensions["tracker"].engine.dispose()
+    return seeded
+
+
+def seed_history(engine: Engine, bags: int, events: int, batch: int = 10_000) -> None:
+    """Years of a trial by bulk insert: `bags` infused bags with their codes, participants, infusions and one
+    scan each, and `events` audit events after the existing chain. The bulk events are not a valid chain
+    (the growth figure measures the scan path, not verification), but the chain head is moved to the last of
+    them so that the app's next event continues from there."""
+    now = dt.datetime.now(dt.UTC)
+    started = now - dt.timedelta(days=3 * 365)
+    with engine.connect().execution_options(write=True) as conn:
+        list_id = conn.execute(
+            insert(RandomizationList).returning(RandomizationList.id),
+            {"source": "imported", "salt": "0" * 64, "commitment": secrets.token_hex(32), "code_count": bags,
+             "created_at": started, "created_by": "bench_statistician"},
+        ).scalar_one()  # fmt: skip
+        first_code = conn.execute(select(func.coalesce(func.max(RandomizationCode.id), 0))).scalar_one() + 1
+        first_bag = conn.execute(select(func.coalesce(func.max(Bag.id), 0))).scalar_one() + 1
+        for start in range(0, bags, batch):
+            numbers = range(start, min(start + batch, bags))
+            codes = [f"Z{n:07d}" for n in numbers]
+            pids = [f"H-{n:07d}" for n in numbers]
+            times = [started + dt.timedelta(minutes=15 * n) for n in numbers]
+            bag_ids = [new_bag_id() for _ in numbers]
+            conn.execute(insert(RandomizationCode), [
+                {"id": first_code + n, "code": c, "list_id": list_id, "position": n + 1,
+                 "stratum": "ABCDE"[n % 5]}
+                for n, c in zip(numbers, codes, strict=True)
+            ])  # fmt: skip
+            conn.execute(insert(Participant), [
+                {"participant_id": p, "stratum": "ABCDE"[n % 5], "randomization_code": c, "randomized_at": t,
+                 "enrolled_by": "bench_investigator"}
+                for n, p, c, t in zip(numbers, pids, codes, times, strict=True)
+            ])  # fmt: skip
+            conn.execute(insert(Bag), [
+                {"id": first_bag + n, "bag_id": b, "randomization_code": c, "participant_id": p,
+                 "qr_payload": make_payload(b, QR_KEY), "final_volume_ml": 100.0, "prepared_at": t,
+                 "use_by": t + dt.timedelta(hours=2), "prepared_by": "bench_pharmacist", "status": "infused",
+                 "quarantined": False, "location": WARD, "print_count": 1}
+                for n, b, c, p, t in zip(numbers, bag_ids, codes, pids, times, strict=True)
+            ])  # fmt: skip
+            conn.execute(insert(Scan), [
+                {"scan_id": f"S{n:011d}", "bag_pk": first_bag + n, "scanned_bag_id": b, "participant_id": p,
+                 "result": "match", "at": t + dt.timedelta(minutes=30), "username": "bench_nurse",
+                 "role": "nurse"}
+                for n, b, p, t in zip(numbers, bag_ids, pids, times, strict=True)
+            ])  # fmt: skip
+            conn.execute(insert(Infusion), [
+                {"infusion_id": f"I{n:09d}", "bag_pk": first_bag + n, "participant_id": p,
+                 "started_at": t + dt.timedelta(minutes=35), "started_by": "bench_nurse",
+                 "completed_at": t + dt.timedelta(minutes=95), "completed_by": "bench_nurse",
+                 "volume_infused_ml": 100.0, "recorded_at": t + dt.timedelta(minutes=35)}
+                for n, p, t in zip(numbers, pids, times, strict=True)
+            ])  # fmt: skip
+        conn.commit()
+    _bulk_audit_events(engine, events, started, now)
+
+
+def _bulk_audit_events(
+    engine: Engine, count: int, start: dt.datetime, end: dt.datetime, batch: int = 20_000
+) -> None:
+    step = (end - start) / max(count, 1)
+    with engine.connect().execution_options(write=True) as conn:
+        head_seq = conn.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar_one()
+        prev = conn.execute(select(AuditHead.hash).where(AuditHead.id == 1)).scalar_one()
+        actions = (
+            ("bench_nurse", "nurse", "scan", "scan"), ("bench_nurse", "nurse", "receive", "bag"),
+            ("bench_pharmacist", "pharmacist", "prepare", "bag"),
+            ("bench_nurse", "nurse", "start", "infusion"),
+        )  # fmt: skip
+        for first in range(0, count, batch):
+            rows = []
+            for n in range(first, min(first + batch, count)):
+                seq = head_seq + n + 1
+                user, role, action, entity_type = actions[n % 4]
+                digest = f"{seq:064x}"  # unique, as the column requires; not a hash of the event
+                canonical = b'{"bench":"bulk-seeded history","seq":%d}' % seq
+                rows.append({
+                    "seq": seq, "at": start + step * n, "username": user, "role": role, "action": action,
+                    "entity_type": entity_type, "entity_id": f"X{n:011d}", "before": {"status": "dispatched"},
+                    "after": {"result": "match", "participant_id": f"H-{n % 100_000:07d}"}, "reason": None,
+                    "prev_hash": prev, "hash": digest, "canonical": canonical,
+                })  # fmt: skip
+                prev = digest
+            conn.execute(insert(AuditEvent), rows)
+        conn.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=head_seq + count, hash=prev))
+        conn.commit()
