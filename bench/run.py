@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -31,19 +32,26 @@ def main() -> None:
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     events = 100_000 if args.quick else 1_000_000
     load = os.getloadavg()[0]
+    spent: dict[str, float] = {}
+
+    def timed(name: str, work: Callable[[], object]) -> None:
+        start = time.perf_counter()
+        work()
+        spent[name] = time.perf_counter() - start
+
     if "labels" in args.only:
-        labels_bench.run(args.quick)
+        timed("labels", lambda: labels_bench.run(args.quick))
     for kind in kinds:
-        if "scan" in args.only:
-            with scratch_database(kind) as url:
-                scan_bench.run(url, kind, args.quick)
-        if "audit" in args.only:
-            with scratch_database(kind) as url:
-                audit_bench.run(url, kind, events)
-        if "export" in args.only:
-            with scratch_database(kind) as url:
-                export_bench.run(url, kind, events)
+        for name, bench in (
+            ("scan", lambda url, kind=kind: scan_bench.run(url, kind, args.quick)),
+            ("audit", lambda url, kind=kind: audit_bench.run(url, kind, events)),
+            ("export", lambda url, kind=kind: export_bench.run(url, kind, events)),
+        ):
+            if name in args.only:
+                with scratch_database(kind) as url:
+                    timed(f"{name} {kind}", lambda bench=bench, url=url: bench(url))
     print_table()
+    print("\nseconds: " + ", ".join(f"{name} {seconds:.0f}" for name, seconds in spent.items()))
     print(
         f"\n{os.cpu_count()} cores; load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the "
         f"end; {time.perf_counter() - started:.0f} s in all"
