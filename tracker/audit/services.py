@@ -41,9 +41,13 @@ def record_event(
 
     Written with Core statements rather than the ORM's unit of work: every write of the app comes here, and
     on SQLite the time between the first statement and the commit holds the database's one write lock."""
+    # What the use case changed is written first, then the event, through the session's connection: Core
+    # statements need none of the ORM's bookkeeping.
+    session.flush()
+    conn = session.connection()
     # Locking the head row serialises writers (a row lock on PostgreSQL; SQLite writers already hold
     # the database lock from BEGIN IMMEDIATE), so two transactions can never extend the same head.
-    head = session.execute(_LOCK_HEAD).first()
+    head = conn.execute(_LOCK_HEAD).first()
     head_seq, head_hash = head if head is not None else (0, rules.GENESIS_HASH)
     at = utcnow()
     fields = {
@@ -75,11 +79,11 @@ def record_event(
         "hash": rules.event_hash(canonical),
         "canonical": canonical,
     }
-    session.execute(_INSERT_EVENT, row)
+    conn.execute(_INSERT_EVENT, row)
     if head is None:
-        session.execute(insert(_HEAD), {"id": HEAD_ID, "seq": row["seq"], "hash": row["hash"]})
+        conn.execute(insert(_HEAD), {"id": HEAD_ID, "seq": row["seq"], "hash": row["hash"]})
     else:
-        session.execute(_MOVE_HEAD, {"seq": row["seq"], "hash": row["hash"]})
+        conn.execute(_MOVE_HEAD, {"seq": row["seq"], "hash": row["hash"]})
     # An ORM copy of the head loaded earlier in this transaction must not answer the old values.
     cached = session.identity_map.get(session.identity_key(AuditHead, HEAD_ID))
     if cached is not None:

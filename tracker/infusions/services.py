@@ -84,7 +84,7 @@ _INSERT_SCAN = insert(Scan.__table__)
 def _scan_facts(session: Session, bag_id: str, participant_id: str, scan_id: str) -> Any:
     """The facts a scan decides on (see _SCAN_FACTS); None when no bag has that ID."""
     params = {"bag_id": bag_id, "participant_id": participant_id, "scan_id": scan_id}
-    return session.execute(_SCAN_FACTS, params).first()
+    return session.connection().execute(_SCAN_FACTS, params).first()
 
 
 def record_scan(
@@ -119,7 +119,7 @@ def record_scan(
         if bag is None or bag.scan_id_taken:
             scan_id = _new_id(session, Scan.scan_id, SCAN_PREFIX, SCAN_BODY)
         recorded_bag_id = scanned_bag_id if scanned_bag_id and is_bag_id(scanned_bag_id) else None
-        session.execute(
+        session.connection().execute(
             _INSERT_SCAN,
             {"scan_id": scan_id, "bag_pk": bag.id if bag is not None else None,
              "scanned_bag_id": recorded_bag_id, "participant_id": participant_id[:40], "result": result,

@@ -152,7 +152,7 @@ _TOKEN_LOOKUP = (
 
 def resolve_token(uow: UnitOfWork, token: str) -> Actor:
     with uow:
-        row = uow.session.execute(_TOKEN_LOOKUP, {"digest": _digest(token)}).first()
+        row = uow.session.connection().execute(_TOKEN_LOOKUP, {"digest": _digest(token)}).first()
         if row is None or not rules.token_usable(row.expires_at, row.revoked_at, utcnow()):
             raise Unauthorized(
                 "The token is missing, expired or revoked: sign in again", code="invalid_token"
