@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from tracker.audit import rules
@@ -18,6 +18,12 @@ from tracker.db import utcnow
 from tracker.roles import Actor, is_unblinded
 
 HEAD_ID = 1
+_TABLE = AuditEvent.__table__
+_HEAD = AuditHead.__table__
+# Built once: every write of the app runs these.
+_LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID).with_for_update()
+_INSERT_EVENT = insert(_TABLE)
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == HEAD_ID)
 
 
 def record_event(
@@ -31,18 +37,22 @@ def record_event(
     after: dict[str, Any] | None = None,
     reason: str | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain, in the same transaction as the change it records."""
+    """Append one event to the chain, in the same transaction as the change it records.
+
+    Written with Core statements rather than the ORM's unit of work: every write of the app comes here, and
+    on SQLite the time between the first statement and the commit holds the database's one write lock."""
+    # What the use case changed is written first, then the event, through the session's connection: Core
+    # statements need none of the ORM's bookkeeping.
+    session.flush()
+    conn = session.connection()
     # Locking the head row serialises writers (a row lock on PostgreSQL; SQLite writers already hold
     # the database lock from BEGIN IMMEDIATE), so two transactions can never extend the same head.
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=HEAD_ID, seq=0, hash=rules.GENESIS_HASH)
-        session.add(head)
+    head = conn.execute(_LOCK_HEAD).first()
+    head_seq, head_hash = head if head is not None else (0, rules.GENESIS_HASH)
+    at = utcnow()
     fields = {
-        "seq": head.seq + 1,
-        "at": utcnow().isoformat(),
+        "seq": head_seq + 1,
+        "at": at.isoformat(),
         "user": actor.username,
         "role": actor.role,
         "action": action,
@@ -51,28 +61,34 @@ def record_event(
         "before": rules.normalise(before),
         "after": rules.normalise(after),
         "reason": reason,
-        "prev_hash": head.hash,
+        "prev_hash": head_hash,
     }
     canonical = rules.canonical_bytes(fields)
-    event = AuditEvent(
-        seq=fields["seq"],
-        at=dt.datetime.fromisoformat(fields["at"]),
-        username=actor.username,
-        role=actor.role,
-        action=action,
-        entity_type=entity_type,
-        entity_id=fields["entity_id"],
-        before=fields["before"],
-        after=fields["after"],
-        reason=reason,
-        prev_hash=head.hash,
-        hash=rules.event_hash(canonical),
-        canonical=canonical,
-    )
-    session.add(event)
-    head.seq, head.hash = event.seq, event.hash
-    session.flush()
-    return event
+    row = {
+        "seq": fields["seq"],
+        "at": at,
+        "username": actor.username,
+        "role": actor.role,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": fields["entity_id"],
+        "before": fields["before"],
+        "after": fields["after"],
+        "reason": reason,
+        "prev_hash": head_hash,
+        "hash": rules.event_hash(canonical),
+        "canonical": canonical,
+    }
+    conn.execute(_INSERT_EVENT, row)
+    if head is None:
+        conn.execute(insert(_HEAD), {"id": HEAD_ID, "seq": row["seq"], "hash": row["hash"]})
+    else:
+        conn.execute(_MOVE_HEAD, {"seq": row["seq"], "hash": row["hash"]})
+    # An ORM copy of the head loaded earlier in this transaction must not answer the old values.
+    cached = session.identity_map.get(session.identity_key(AuditHead, HEAD_ID))
+    if cached is not None:
+        session.expire(cached)
+    return AuditEvent(**row)
 
 
 @dataclass(frozen=True)
@@ -160,7 +176,6 @@ class VerifyResult:
     problem: str | None = None
 
 
-_TABLE = AuditEvent.__table__
 # Raw column values (no type processing): verification reads every event ever written, so it parses only what
 # it compares, and the same way on every database.
 _VERIFY_COLUMNS = [

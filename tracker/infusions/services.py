@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -68,56 +68,73 @@ def _refusal(code: str, status: int, extra: dict[str, Any]) -> DomainError:
     return error(rules.REFUSAL_MESSAGES[code], code=code, extra=extra)
 
 
+# The scanned bag, whether the participant exists and was infused, whether a fresh scan ID is taken already:
+# one query, built once (the bedside scan is the busiest write of the app).
+_SCAN_FACTS = select(
+    Bag.id, Bag.bag_id, Bag.status, Bag.use_by, Bag.quarantined, Bag.participant_id, Bag.randomization_code,
+    exists().where(Participant.participant_id == bindparam("participant_id")).label("participant_known"),
+    exists().where(Infusion.participant_id == bindparam("participant_id")).label("participant_infused"),
+    exists().where(Scan.scan_id == bindparam("scan_id")).label("scan_id_taken"),
+).where(Bag.bag_id == bindparam("bag_id"))  # fmt: skip
+
+
+_INSERT_SCAN = insert(Scan.__table__)
+
+
+def _scan_facts(session: Session, bag_id: str, participant_id: str, scan_id: str) -> Any:
+    """The facts a scan decides on (see _SCAN_FACTS); None when no bag has that ID."""
+    params = {"bag_id": bag_id, "participant_id": participant_id, "scan_id": scan_id}
+    return session.connection().execute(_SCAN_FACTS, params).first()
+
+
 def record_scan(
     uow: UnitOfWork, actor: Actor, raw: str, participant_id: str, *, qr_key: str
 ) -> dict[str, Any]:
     """Read the label a scanner typed and check it against the participant's wristband. Every scan is kept
-    and audited, good or bad; a refusal is raised only after it is committed."""
+    and audited, good or bad; a refusal is raised only after it is committed.
+
+    Reading the label needs no database, so it happens before the transaction; the bag, the participant and
+    a fresh scan ID are then checked in one query (SQLite holds its write lock from the first statement)."""
     participant_id = _clean_participant_id(participant_id)
+    scanned_bag_id, status = None, 200
+    try:
+        scanned_bag_id = read_payload(raw, qr_key)
+    except UnreadablePayload:
+        result, status = "unreadable_payload", 422
+    except BadSignature:
+        result, status = "bad_signature", 422
+        scanned_bag_id = raw.strip().upper()[3:15] if isinstance(raw, str) else None
+    scan_id = new_random_id(SCAN_PREFIX, SCAN_BODY)
     with uow:
         session = uow.session
         now = utcnow()
-        bag, scanned_bag_id, status = None, None, 200
-        try:
-            scanned_bag_id = read_payload(raw, qr_key)
-        except UnreadablePayload:
-            result, status = "unreadable_payload", 422
-        except BadSignature:
-            result, status = "bad_signature", 422
-            scanned_bag_id = raw.strip().upper()[3:15] if isinstance(raw, str) else None
-        else:
-            bag = session.execute(select(Bag).where(Bag.bag_id == scanned_bag_id)).scalar_one_or_none()
+        bag = _scan_facts(session, scanned_bag_id, participant_id, scan_id) if status == 200 else None
         if status == 200 and bag is None:
             result, status = "unknown_bag", 404
-        if status == 200 and _find_participant(session, participant_id) is None:
+        if status == 200 and not bag.participant_known:
             result, status = "unknown_participant", 404
         if status == 200:
-            refusal = rules.scan_refusal(
-                _at_bedside(bag), participant_id, _participant_infused(session, participant_id), now
-            )
+            refusal = rules.scan_refusal(_at_bedside(bag), participant_id, bag.participant_infused, now)
             result, status = (refusal, 409) if refusal else ("match", 200)
-        scan = Scan(
-            scan_id=_new_id(session, Scan.scan_id, SCAN_PREFIX, SCAN_BODY),
-            bag_pk=bag.id if bag is not None else None,
-            scanned_bag_id=scanned_bag_id if scanned_bag_id and is_bag_id(scanned_bag_id) else None,
-            participant_id=participant_id[:40],
-            result=result,
-            at=now,
-            username=actor.username,
-            role=actor.role,
-        )
-        session.add(scan)
-        session.flush()
+        if bag is None or bag.scan_id_taken:
+            scan_id = _new_id(session, Scan.scan_id, SCAN_PREFIX, SCAN_BODY)
+        recorded_bag_id = scanned_bag_id if scanned_bag_id and is_bag_id(scanned_bag_id) else None
+        session.connection().execute(
+            _INSERT_SCAN,
+            {"scan_id": scan_id, "bag_pk": bag.id if bag is not None else None,
+             "scanned_bag_id": recorded_bag_id, "participant_id": participant_id[:40], "result": result,
+             "at": now, "username": actor.username, "role": actor.role},
+        )  # fmt: skip
         record_event(
-            session, actor, "scan", "scan", scan.scan_id,
-            after={"result": result, "bag_id": scan.scanned_bag_id, "participant_id": scan.participant_id},
+            session, actor, "scan", "scan", scan_id,
+            after={"result": result, "bag_id": recorded_bag_id, "participant_id": participant_id[:40]},
         )  # fmt: skip
         uow.commit()
     if status != 200:
-        raise _refusal(result, status, {"match": False, "scan_id": scan.scan_id})
+        raise _refusal(result, status, {"match": False, "scan_id": scan_id})
     return {
         "match": True,
-        "scan_id": scan.scan_id,
+        "scan_id": scan_id,
         "bag_id": bag.bag_id,
         "participant_id": bag.participant_id,
         "randomization_code": bag.randomization_code,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from tracker.audit.services import record_event
@@ -133,20 +133,33 @@ def issue_token(uow: UnitOfWork, actor: Actor, policy: LoginPolicy) -> tuple[str
     return token, expires_at
 
 
+# Every API call resolves its token: columns, not entities, and built once (the statement's cache key is all
+# SQLAlchemy computes per call).
+_TOKEN_LOOKUP = (
+    select(
+        ApiToken.expires_at,
+        ApiToken.revoked_at,
+        User.id,
+        User.username,
+        User.full_name,
+        User.role,
+        User.active,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("digest"))
+)
+
+
 def resolve_token(uow: UnitOfWork, token: str) -> Actor:
     with uow:
-        row = uow.session.execute(
-            select(ApiToken, User)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == _digest(token))
-        ).first()
-        if row is None or not rules.token_usable(row.ApiToken.expires_at, row.ApiToken.revoked_at, utcnow()):
+        row = uow.session.connection().execute(_TOKEN_LOOKUP, {"digest": _digest(token)}).first()
+        if row is None or not rules.token_usable(row.expires_at, row.revoked_at, utcnow()):
             raise Unauthorized(
                 "The token is missing, expired or revoked: sign in again", code="invalid_token"
             )
-        if not row.User.active:
+        if not row.active:
             raise Forbidden("This account is disabled", code="account_disabled")
-        return actor_of(row.User)
+        return Actor(user_id=row.id, username=row.username, full_name=row.full_name, role=row.role)
 
 
 def revoke_token(uow: UnitOfWork, actor: Actor, token: str) -> None:

@@ -43,7 +43,7 @@ class RouteDoc:
 ROUTES: list[RouteDoc] = []
 
 
-def load_body(schema: type[Schema]) -> dict[str, Any]:
+def load_body(schema: type[Schema] | Schema) -> dict[str, Any]:
     text = request.get_data(as_text=True)
     try:
         raw = json.loads(text) if text.strip() else {}
@@ -53,18 +53,22 @@ def load_body(schema: type[Schema]) -> dict[str, Any]:
         raise Invalid(
             "The request body must be a JSON object", details={"_schema": ["must be a JSON object"]}
         )
-    return schema().load(raw)
+    return _instance(schema).load(raw)
 
 
-def load_query(schema: type[Schema]) -> dict[str, Any]:
+def load_query(schema: type[Schema] | Schema) -> dict[str, Any]:
     """The query string as the schema's input: every repeated value of a List field (`?id=A&id=B`), the
     first value of any other parameter."""
-    instance = schema()
+    instance = _instance(schema)
     lists = {
         field.data_key or name for name, field in instance.fields.items() if isinstance(field, fields.List)
     }
     raw = {key: request.args.getlist(key) if key in lists else request.args[key] for key in request.args}
     return instance.load(raw)
+
+
+def _instance(schema: type[Schema] | Schema) -> Schema:
+    return schema() if isinstance(schema, type) else schema
 
 
 def endpoint(
@@ -84,12 +88,16 @@ def endpoint(
     With `body_required=False` the body may be left out, and is then read as `{}`."""
 
     def decorate(view: Callable) -> Callable:
+        # One schema instance per route: making one copies every declared field; loading keeps no state in it.
+        body_schema = body() if body is not None else None
+        query_schema = query() if query is not None else None
+
         @wraps(view)
         def handler(**kwargs: Any) -> Any:
-            if body is not None:
-                kwargs["body"] = load_body(body)
-            if query is not None:
-                kwargs["query"] = load_query(query)
+            if body_schema is not None:
+                kwargs["body"] = load_body(body_schema)
+            if query_schema is not None:
+                kwargs["query"] = load_query(query_schema)
             return view(**kwargs)
 
         guarded = requires(*roles)(handler)

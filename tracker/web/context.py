@@ -31,5 +31,10 @@ def reader() -> UnitOfWork:
     return uow(write=False)
 
 
+def lookup() -> UnitOfWork:
+    """A read of one statement (see UnitOfWork): the bearer token of every API call."""
+    return UnitOfWork(state().session_factory, write=False, lookup=True)
+
+
 def login_policy() -> LoginPolicy:
     return state().login_policy

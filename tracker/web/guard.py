@@ -11,7 +11,7 @@ from flask import g, redirect, request, session, url_for
 from tracker.errors import Forbidden, Unauthorized
 from tracker.roles import ROLES, Actor
 from tracker.users.services import get_actor, resolve_token
-from tracker.web.context import reader
+from tracker.web.context import lookup, reader
 
 PUBLIC = ()  # roles=PUBLIC marks a route that needs no sign-in
 
@@ -30,7 +30,7 @@ def _api_actor() -> Actor:
     token = bearer_token()
     if token is None:
         raise Unauthorized("Send a bearer token: Authorization: Bearer TOKEN", code="missing_token")
-    return resolve_token(reader(), token)
+    return resolve_token(lookup(), token)
 
 
 def _page_actor() -> Actor | None:
