@@ -9,9 +9,17 @@ from tracker.infusions.rules import REFUSAL_MESSAGES
 from tracker.infusions.views import STOP_REASONS, countdown
 
 
-def test_the_stop_page_says_what_the_api_says():
-    # The page's copy exists only so that pybabel can extract the sentences for translation.
-    assert STOP_REASONS == REFUSAL_MESSAGES
+def test_every_stop_sentence_the_api_gives_has_its_chinese_translation():
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    po = Path(__file__).resolve().parents[2] / "tracker/translations/zh/LC_MESSAGES/messages.po"
+    with po.open("rb") as f:
+        catalogue = {m.id: m.string for m in read_po(f) if m.id}
+    assert STOP_REASONS is REFUSAL_MESSAGES  # the page shows the API's own sentences
+    for sentence in REFUSAL_MESSAGES.values():
+        assert catalogue.get(sentence), sentence
 
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)

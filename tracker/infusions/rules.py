@@ -10,19 +10,24 @@ SCAN_REFUSALS = (
     "already_infused", "voided", "destroyed", "expired", "quarantined", "not_received", "wrong_participant",
 )  # fmt: skip
 
+
+def N_(message: str) -> str:  # noqa: N802 - the marker pybabel extracts; the ward page translates the text
+    return message
+
+
 # What the nurse reads on the STOP screen and in the API's error message: never anything about the arm.
 REFUSAL_MESSAGES = {
-    "already_infused": "This bag or this participant has already been infused: do not infuse.",
-    "voided": "The pharmacy voided this bag: do not infuse, return it to the pharmacy.",
-    "destroyed": "This bag was recorded as destroyed: do not infuse.",
-    "expired": "This bag is past its use-by time: do not infuse, return it to the pharmacy.",
-    "quarantined": "This bag is in quarantine until the pharmacy decides: do not infuse.",
-    "not_received": "This bag has not been received on the ward: record its receipt first.",
-    "wrong_participant": "This bag is not for this participant: STOP, check the wristband and the label.",
-    "unreadable_payload": "The scanned text is not a bag label's QR code: scan the label again.",
-    "bad_signature": "The label's QR code is not signed by this site: do not use the bag.",
-    "unknown_bag": "The label is signed by this site but names no bag here: do not use it.",
-    "unknown_participant": "No participant has this ID: check the wristband.",
+    "already_infused": N_("This bag or this participant has already been infused: do not infuse."),
+    "voided": N_("The pharmacy voided this bag: do not infuse, return it to the pharmacy."),
+    "destroyed": N_("This bag was recorded as destroyed: do not infuse."),
+    "expired": N_("This bag is past its use-by time: do not infuse, return it to the pharmacy."),
+    "quarantined": N_("This bag is in quarantine until the pharmacy decides: do not infuse."),
+    "not_received": N_("This bag has not been received on the ward: record its receipt first."),
+    "wrong_participant": N_("This bag is not for this participant: STOP, check the wristband and the label."),
+    "unreadable_payload": N_("The scanned text is not a bag label's QR code: scan the label again."),
+    "bad_signature": N_("The label's QR code is not signed by this site: do not use the bag."),
+    "unknown_bag": N_("The label is signed by this site but names no bag here: do not use it."),
+    "unknown_participant": N_("No participant has this ID: check the wristband."),
 }
 
 

@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
+from tracker.web.api import ErrorDetail
+
 MAX_TEXT_LENGTH = 2000
 
 
@@ -21,18 +23,12 @@ class ScanMatch(Schema):
     scanned_at = fields.AwareDateTime(required=True)
 
 
-class ScanRefusalError(Schema):
-    code = fields.String(required=True)
-    message = fields.String(required=True)
-    details = fields.Dict(required=True)
-
-
 class ScanRefusal(Schema):
     """A recorded refusal carries `match: false` and its scan; a body the API cannot read carries neither."""
 
     match = fields.Boolean()
     scan_id = fields.String()
-    error = fields.Nested(ScanRefusalError, required=True)
+    error = fields.Nested(ErrorDetail, required=True)
 
 
 _VOLUME = validate.Range(min=0, min_inclusive=False, max=10_000)

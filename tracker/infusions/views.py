@@ -17,6 +17,7 @@ from tracker.doses.bag_ids import is_bag_id
 from tracker.doses.payload import read_payload
 from tracker.errors import DomainError, NotFound
 from tracker.infusions import services
+from tracker.infusions.rules import REFUSAL_MESSAGES
 from tracker.infusions.schemas import InfusionEnd, InfusionStart
 from tracker.studies.services import current_study
 from tracker.web.context import login_policy, reader, uow
@@ -33,20 +34,8 @@ NURSE = ("nurse",)
 # Who may follow a bag's custody on the ward's page: the blinded roles (the pharmacist has the pharmacy's).
 BAG_READERS = ("nurse", "qa", "investigator")
 
-# The STOP sentences of rules.REFUSAL_MESSAGES, marked for the page catalogue; a unit test keeps them equal.
-STOP_REASONS = {
-    "already_infused": N_("This bag or this participant has already been infused: do not infuse."),
-    "voided": N_("The pharmacy voided this bag: do not infuse, return it to the pharmacy."),
-    "destroyed": N_("This bag was recorded as destroyed: do not infuse."),
-    "expired": N_("This bag is past its use-by time: do not infuse, return it to the pharmacy."),
-    "quarantined": N_("This bag is in quarantine until the pharmacy decides: do not infuse."),
-    "not_received": N_("This bag has not been received on the ward: record its receipt first."),
-    "wrong_participant": N_("This bag is not for this participant: STOP, check the wristband and the label."),
-    "unreadable_payload": N_("The scanned text is not a bag label's QR code: scan the label again."),
-    "bad_signature": N_("The label's QR code is not signed by this site: do not use the bag."),
-    "unknown_bag": N_("The label is signed by this site but names no bag here: do not use it."),
-    "unknown_participant": N_("No participant has this ID: check the wristband."),
-}
+# The API's refusal sentences, marked for translation where they are written (rules.REFUSAL_MESSAGES).
+STOP_REASONS = REFUSAL_MESSAGES
 
 # Bag statuses as the pages name them (templates translate them with _(status)).
 BAG_STATUSES = (
