@@ -68,3 +68,13 @@ def test_qa_searches_the_audit_trail_by_entity_and_pages_through_it(bag, browse)
     refused = qa.get("/audit?entity_type=spaceship&since=yesterday")
     assert refused.status_code == 422
     assert "entity_type" in refused.get_data(as_text=True)
+
+
+def test_qa_follows_a_bag_from_the_audit_trail_to_its_custody_timeline(bag, browse):
+    qa = browse("qa")
+    text = qa.get(f"/audit?entity_type=bag&entity_id={bag['bag_id']}").get_data(as_text=True)
+    link = f'href="/ward/bags/{bag["bag_id"]}"'
+    assert link in text
+    timeline = qa.get(f"/ward/bags/{bag['bag_id']}")
+    assert timeline.status_code == 200
+    assert 'class="timeline"' in timeline.get_data(as_text=True)

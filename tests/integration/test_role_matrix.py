@@ -82,6 +82,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/ward/bags/<bag_id>"): ("nurse", "qa", "investigator"),
     ("POST", "/pharmacy/bags/<bag_id>/dispatch"): ("pharmacist",),
     ("POST", "/pharmacy/bags/<bag_id>/quarantine"): ("pharmacist",),
+    ("POST", "/pharmacy/bags/<bag_id>/destroy"): ("pharmacist",),
+    ("POST", "/ward/bags/<bag_id>/handoff"): ("nurse",),
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/static/<path:filename>"): PUBLIC,
     ("GET", "/login"): PUBLIC,
@@ -266,6 +268,8 @@ RECORD_REQUESTS: dict[tuple[str, str], dict] = {
     ("GET", "/ward/bags/<bag_id>"): {},
     ("POST", "/pharmacy/bags/<bag_id>/dispatch"): {"location": "Ward 5"},
     ("POST", "/pharmacy/bags/<bag_id>/quarantine"): {"decision": "release", "reason": "checked"},
+    ("POST", "/pharmacy/bags/<bag_id>/destroy"): {"location": "Pharmacy", "reason": "dropped"},
+    ("POST", "/ward/bags/<bag_id>/handoff"): {"action": "return", "location": "Pharmacy"},
     ("GET", "/randomization/lists/<list_id>/export.csv"): {},
     ("GET", "/api/v1/randomization/lists/<list_id>/export.csv"): {},
 }  # fmt: skip

@@ -145,6 +145,8 @@ FORMS: dict[str, dict[str, str]] = {
     "/pharmacy/bags/<bag_id>/label/send": {"reason": "jammed"},
     "/pharmacy/bags/<bag_id>/dispatch": {"location": "Ward 5"},
     "/pharmacy/bags/<bag_id>/quarantine": {"decision": "release", "reason": "checked"},
+    "/pharmacy/bags/<bag_id>/destroy": {"location": "Pharmacy", "reason": "dropped"},
+    "/ward/bags/<bag_id>/handoff": {"action": "return", "location": "Pharmacy"},
     "/ward/scan": {"qr_payload": "CT1B2222222222LAAAAAAAAAAAAAAAA", "participant_id": "P-002"},
     "/ward/infusions": {"bag_id": "{bag_id}", "participant_id": "P-002"},
     "/ward/infusions/<infusion_id>/complete": {"volume_infused_ml": "95"},

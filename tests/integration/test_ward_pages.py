@@ -311,6 +311,77 @@ def test_the_pharmacist_dispatches_on_the_bag_page_and_sees_the_timeline(trial, 
     assert again.status_code == 409
 
 
+def test_a_nurse_returns_a_bag_on_its_page_and_the_pharmacist_destroys_it(trial, browse):
+    nurse, pharmacy = browse("nurse"), browse("pharmacist")
+    bag = _prepared(trial)
+    move(trial, bag["bag_id"], "dispatch", "receive")
+    ward_url, pharmacy_url = f"/ward/bags/{bag['bag_id']}", f"/pharmacy/bags/{bag['bag_id']}"
+    page = _text(nurse.get(ward_url))
+    assert "Return to the pharmacy" in page
+    assert "Destroy on the ward" in page
+    assert "Destroy this bag" not in _text(pharmacy.get(pharmacy_url))  # not while it is on the ward
+
+    not_allowed = nurse.submit(
+        f"{ward_url}/handoff", {"action": "dispatch", "location": WARD}, form_page=ward_url
+    )
+    assert not_allowed.status_code == 422
+    assert "Choose what to do with the bag" in _text(not_allowed)
+    returned = nurse.submit(
+        f"{ward_url}/handoff",
+        {"action": "return", "location": "Pharmacy", "note": "surgery"},
+        form_page=ward_url,
+    )
+    assert returned.status_code == 302
+    page = _text(nurse.get(ward_url))
+    assert "Return to the pharmacy" not in page
+    assert page.index("Received") < page.index("Returned")
+    assert _scan(nurse, bag["qr_payload"], bag["participant_id"]).status_code == 409
+
+    page = _text(pharmacy.get(pharmacy_url))
+    assert "Destroy this bag" in page
+    no_reason = pharmacy.submit(f"{pharmacy_url}/destroy", {"location": "Pharmacy"}, form_page=pharmacy_url)
+    assert no_reason.status_code == 422
+    assert "A destruction needs a reason" in _text(no_reason)
+    destroyed = pharmacy.submit(
+        f"{pharmacy_url}/destroy",
+        {"location": "Pharmacy", "reason": "participant withdrew"},
+        form_page=pharmacy_url,
+    )
+    assert destroyed.status_code == 302
+    page = _text(pharmacy.get(pharmacy_url))
+    assert "Destroy this bag" not in page
+    assert "destroyed" in page
+    again = pharmacy.submit(
+        f"{pharmacy_url}/destroy", {"location": "Pharmacy", "reason": "twice"}, form_page=pharmacy_url
+    )
+    assert again.status_code == 409
+
+
+def test_a_nurse_destroys_a_received_bag_on_the_ward_with_a_reason(trial, browse):
+    nurse = browse("nurse")
+    bag = _prepared(trial, "placebo")
+    move(trial, bag["bag_id"], "dispatch")
+    ward_url = f"/ward/bags/{bag['bag_id']}"
+    assert "Destroy on the ward" not in _text(nurse.get(ward_url))  # in transit: received first
+    move(trial, bag["bag_id"], "receive")
+    no_reason = nurse.submit(
+        f"{ward_url}/handoff", {"action": "destroy", "location": WARD}, form_page=ward_url
+    )
+    assert no_reason.status_code == 422
+    assert "A destruction needs a reason" in _text(no_reason)
+    destroyed = nurse.submit(
+        f"{ward_url}/handoff",
+        {"action": "destroy", "location": WARD, "reason": "bag punctured"},
+        form_page=ward_url,
+    )
+    assert destroyed.status_code == 302
+    page = _text(nurse.get(ward_url))
+    assert "Destroy on the ward" not in page
+    assert page.index("Received") < page.index("Destroyed")
+    for role in ("qa", "investigator"):  # readers of the page, not movers of the bag
+        assert "Return to the pharmacy" not in _text(browse(role).get(ward_url))
+
+
 def test_the_bag_timeline_shows_each_step_in_order_to_the_blinded_roles(trial, browse):
     nurse = browse("nurse")
     bag = ready_bag(trial)

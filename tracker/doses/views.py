@@ -160,6 +160,17 @@ def dispatch(bag_id: str):
     return redirect(url_for("pharmacy_pages.bag_page", bag_id=bag_id))
 
 
+@bp.post("/pharmacy/bags/<bag_id>/destroy")
+@requires(*PHARMACIST)
+def destroy(bag_id: str):
+    try:
+        data = {"action": "destroy", **form_data(request.form, ("location", "reason"))}
+        bags.hand_off_bag(uow(), g.actor, bag_id, load_form(HandoffRequest, data))
+    except (DomainError, FormRefused) as exc:
+        return _bag_page(bag_id, exc), exc.status
+    return redirect(url_for("pharmacy_pages.bag_page", bag_id=bag_id))
+
+
 @bp.post("/pharmacy/bags/<bag_id>/quarantine")
 @requires(*PHARMACIST)
 def decide_quarantine(bag_id: str):

@@ -238,10 +238,37 @@ def receive():
 # ---- a bag's custody, for the blinded roles --------------------------------------------------------------
 
 
+def _bag_page(bag_id: str, error: DomainError | FormRefused | None = None) -> str:
+    return render_template(
+        "ward/bag.html",
+        bag=doses.get_bag(reader(), g.actor, bag_id),
+        events=bags.bag_custody(reader(), g.actor, bag_id),
+        countdown=countdown,
+        error=error,
+        form=request.form if error else {},
+    )
+
+
 @bp.get("/ward/bags/<bag_id>")
 @requires(*BAG_READERS)
 def bag_page(bag_id: str):
-    bag = doses.get_bag(reader(), g.actor, bag_id)
-    return render_template(
-        "ward/bag.html", bag=bag, events=bags.bag_custody(reader(), g.actor, bag_id), countdown=countdown
-    )
+    return _bag_page(bag_id)
+
+
+# What a nurse may do with a bag from its page; dispatch and receipt have their own pages.
+WARD_HANDOFFS = ("return", "destroy")
+
+
+@bp.post("/ward/bags/<bag_id>/handoff")
+@requires(*NURSE)
+def bag_handoff(bag_id: str):
+    try:
+        action = request.form.get("action", "")
+        if action not in WARD_HANDOFFS:
+            problem = {"action": [gettext("return or destroy")]}
+            raise FormRefused(gettext("Choose what to do with the bag"), 422, problem)
+        data = {"action": action, **form_data(request.form, ("location", "note", "reason"))}
+        bags.hand_off_bag(uow(), g.actor, bag_id, load_form(HandoffRequest, data))
+    except (DomainError, FormRefused) as exc:
+        return _bag_page(bag_id, exc), exc.status
+    return redirect(url_for("ward_pages.bag_page", bag_id=bag_id))
