@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from tracker.errors import DomainError
 from tracker.lots import rules, services
@@ -16,6 +17,7 @@ from tracker.studies.services import current_study
 from tracker.web.context import login_policy, reader, uow
 from tracker.web.forms import FormRefused, form_data, load_form, refusal
 from tracker.web.guard import requires
+from tracker.web.i18n import N_
 from tracker.web.pages import WORKSPACES
 
 bp = Blueprint("lots_pages", __name__)
@@ -23,8 +25,8 @@ bp = Blueprint("lots_pages", __name__)
 READERS = ("gmp", "qa", "pharmacist")
 WORKSPACES.extend(
     [
-        ("Lots, QC results and release", "lots_pages.lot_list", READERS),
-        ("Register a new lot", "lots_pages.new_lot", ("gmp",)),
+        (N_("Lots, QC results and release"), "lots_pages.lot_list", READERS),
+        (N_("Register a new lot"), "lots_pages.new_lot", ("gmp",)),
     ]
 )
 
@@ -111,7 +113,9 @@ def sign(lot_number: str):
     if request.method == "POST":
         try:
             if action not in _SIGN_SCHEMAS:
-                raise FormRefused("Choose release, reject or recall", 422, {"action": ["unknown action"]})
+                raise FormRefused(
+                    gettext("Choose release, reject or recall"), 422, {"action": [gettext("unknown action")]}
+                )
             fields = _form_data(request.form, ("password", "meaning", "reason"))
             body = load_form(_SIGN_SCHEMAS[action], fields)
             if action == "release":

@@ -7,8 +7,12 @@ from flask import Blueprint, render_template
 from tracker.notifications.services import list_notifications
 from tracker.web.context import reader
 from tracker.web.guard import requires
+from tracker.web.i18n import N_
 
 bp = Blueprint("notifications_pages", __name__)
+
+# A notification's audience is a role (named in tracker.web.i18n.ROLE_NAMES) or the sponsor.
+AUDIENCE_NAMES = (N_("sponsor"),)
 
 
 @bp.get("/notifications")

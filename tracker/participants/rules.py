@@ -16,6 +16,13 @@ MAX_REASON_LENGTH = 2000
 MAX_ANSWER_LENGTH = 40
 
 
+def N_(message: str) -> str:  # noqa: N802 - the marker pybabel extracts; the code-break page translates the text
+    return message
+
+
+NO_CODE_BREAK_REASON = N_("a code-break needs a reason: say why knowing the arm is needed for care")
+
+
 def participant_id_problems(participant_id: str) -> list[str]:
     if not PARTICIPANT_ID_PATTERN.match(participant_id):
         return ["must be 1–40 letters, digits or dashes, starting with a letter or digit"]
@@ -25,7 +32,7 @@ def participant_id_problems(participant_id: str) -> list[str]:
 def code_break_problems(reason: str) -> dict[str, list[str]]:
     """A code-break needs a written reason (WHO GCP 9.2: unblinding is justified and documented)."""
     if not reason.strip():
-        return {"reason": ["a code-break needs a reason: say why knowing the arm is needed for care"]}
+        return {"reason": [NO_CODE_BREAK_REASON]}
     if len(reason) > MAX_REASON_LENGTH:
         return {"reason": [f"must be at most {MAX_REASON_LENGTH} characters"]}
     return {}

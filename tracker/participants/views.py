@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, g, render_template, request
+from flask_babel import gettext
 
 from tracker.custody.bags import bag_custody
 from tracker.errors import DomainError, Invalid
@@ -29,8 +30,16 @@ def _study() -> StudyDefinition:
 
 
 def _windows(study: StudyDefinition) -> dict[str, str]:
+    """Each stratum's onset window in the reader's language (rules.window_text says it in English)."""
     last = len(study.strata) - 1
-    return {s.code: rules.window_text(s, last=n == last) for n, s in enumerate(study.strata)}
+    windows = {}
+    for n, stratum in enumerate(study.strata):
+        start, end = (rules.describe_span(span) for span in rules.window_of(stratum))
+        if n == last:
+            windows[stratum.code] = gettext("from %(start)s to %(end)s", start=start, end=end)
+        else:
+            windows[stratum.code] = gettext("from %(start)s to under %(end)s", start=start, end=end)
+    return windows
 
 
 def _parse_onset(text: str) -> dt.datetime | None:
@@ -41,8 +50,8 @@ def _parse_onset(text: str) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         raise Invalid(
-            "The stroke onset is not a date and time",
-            details={"onset_at": ["give the date and time of onset, e.g. 2024-03-09 08:30"]},
+            gettext("The stroke onset is not a date and time"),
+            details={"onset_at": [gettext("give the date and time of onset, e.g. 2024-03-09 08:30")]},
         ) from None
     return moment.replace(tzinfo=site_zone()) if moment.tzinfo is None else moment
 
@@ -138,10 +147,13 @@ def code_break():
     reason = request.form.get("reason", "")
     context = {"participant_id": participant_id, "reason": reason, "error": None}
     if step == "review":
-        problems = rules.code_break_problems(reason)
+        problems = {
+            field: [gettext(problem) for problem in found]
+            for field, found in rules.code_break_problems(reason).items()
+        }
         try:
             if problems:
-                raise DomainError("The code-break needs a reason", details=problems)
+                raise DomainError(gettext("The code-break needs a reason"), details=problems)
             context["participant"] = services.get_participant(reader(), g.actor, participant_id)
         except DomainError as exc:
             return render_template(

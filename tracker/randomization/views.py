@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, g, render_template, request
+from flask_babel import gettext
 
 from tracker.errors import DomainError, Invalid
 from tracker.randomization import services
@@ -30,7 +31,7 @@ def status():
 def _whole_number(form: dict[str, str], field: str, problems: dict[str, list[str]]) -> int:
     text = form[field]
     if not text.isdigit() or len(text) > 19:
-        problems[field] = ["give a whole number, zero or more"]
+        problems[field] = [gettext("give a whole number, zero or more")]
         return 0
     return int(text)
 
@@ -45,16 +46,19 @@ def generate():
     try:
         block_sizes = [int(part) for part in form["block_sizes"].split(",") if part.strip()]
     except ValueError:
-        problems["block_sizes"] = ["give whole numbers separated by commas, e.g. 2,4"]
+        problems["block_sizes"] = [gettext("give whole numbers separated by commas, e.g. 2,4")]
         block_sizes = []
     try:
         if problems:
-            raise Invalid("The list cannot be generated", details=problems)
+            raise Invalid(gettext("The list cannot be generated"), details=problems)
         summary = services.generate_list(uow(), g.actor, seed, per_stratum, block_sizes)
     except DomainError as exc:
         # The seed is never echoed back into the page.
         return _page(exc.status, error=exc, form={**form, "seed": ""})
-    return _page(done=f"List {summary.list_id} generated: {summary.code_count} codes.", done_list=summary)
+    done = gettext(
+        "List %(list)s generated: %(count)s codes.", list=summary.list_id, count=summary.code_count
+    )
+    return _page(done=done, done_list=summary)
 
 
 @bp.post("/randomization/import")
@@ -63,11 +67,12 @@ def import_list():
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
-            raise Invalid("Choose the list file to import", details={"file": ["missing"]})
+            raise Invalid(gettext("Choose the list file to import"), details={"file": [gettext("missing")]})
         summary = services.import_list(uow(), g.actor, upload.read(services.MAX_LIST_BYTES + 1))
     except DomainError as exc:
         return _page(exc.status, error=exc)
-    return _page(done=f"List {summary.list_id} imported: {summary.code_count} codes.", done_list=summary)
+    done = gettext("List %(list)s imported: %(count)s codes.", list=summary.list_id, count=summary.code_count)
+    return _page(done=done, done_list=summary)
 
 
 @bp.get("/randomization/lists/<list_id>/export.csv")

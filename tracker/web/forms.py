@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import gettext
 from marshmallow import Schema, ValidationError
 
 from tracker.errors import DomainError
@@ -51,7 +52,7 @@ def load_form(schema: type[Schema], data: dict[str, Any]) -> dict[str, Any]:
     try:
         return schema().load(data)
     except ValidationError as exc:
-        raise FormRefused("Some fields are missing or invalid", 422, exc.messages) from None
+        raise FormRefused(gettext("Some fields are missing or invalid"), 422, exc.messages) from None
 
 
 def refusal(exc: DomainError | FormRefused) -> tuple[str, int, dict]:

@@ -9,17 +9,18 @@ from tracker.roles import ROLES
 from tracker.users import services
 from tracker.web.context import login_policy, uow
 from tracker.web.guard import requires
+from tracker.web.i18n import N_
 from tracker.web.security import is_local_path
 
 bp = Blueprint("pages", __name__)
 
 # Each role's workspaces on the home page: (title, endpoint, roles). Features add their pages here.
 WORKSPACES: list[tuple[str, str, tuple[str, ...]]] = [
-    ("Enrol a participant", "participants_pages.enrol", ("investigator",)),
-    ("Emergency code-break", "participants_pages.code_break", ("investigator",)),
-    ("Participants", "participants_pages.index", ("investigator", "nurse")),
-    ("Randomization lists", "randomization_pages.status", ("statistician",)),
-    ("Notifications", "notifications_pages.index", ("qa", "admin")),
+    (N_("Enrol a participant"), "participants_pages.enrol", ("investigator",)),
+    (N_("Emergency code-break"), "participants_pages.code_break", ("investigator",)),
+    (N_("Participants"), "participants_pages.index", ("investigator", "nurse")),
+    (N_("Randomization lists"), "randomization_pages.status", ("statistician",)),
+    (N_("Notifications"), "notifications_pages.index", ("qa", "admin")),
 ]
 
 
