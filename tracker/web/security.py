@@ -8,14 +8,17 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "media-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+# A PDF may be framed by the app's own pages: they print labels and certificates so (static/js/print.js).
+PDF_CSP = "default-src 'none'; frame-ancestors 'self'"
 
 
 def register_security_headers(app: Flask) -> None:
     @app.after_request
     def headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        framable = response.mimetype == "application/pdf"
+        response.headers.setdefault("Content-Security-Policy", PDF_CSP if framable else CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Frame-Options"] = "SAMEORIGIN" if framable else "DENY"
         response.headers["Referrer-Policy"] = "no-referrer"
         if request.path.startswith("/api/") or response.mimetype == "text/html":
             response.headers["Cache-Control"] = "no-store"
