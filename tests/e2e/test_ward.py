@@ -66,3 +66,28 @@ def test_a_nurse_receives_a_bag_and_a_wedge_scan_shows_match_then_a_wrong_wristb
     expect(stop).to_contain_text(REFUSAL_MESSAGES["wrong_participant"])
     expect(page.get_by_role("heading", name="MATCH")).to_have_count(0)
     expect(page.get_by_role("button", name="Start infusion")).to_have_count(0)
+
+
+def test_a_nurse_who_types_an_unblinded_address_is_refused_and_sees_no_arm(
+    sign_in, make_user, login, runner, tmp_path, live_server
+):
+    trial = build_trial(login, runner, tmp_path)
+    (_, code), *_ = trial.of_arm("active")
+    bag = trial.prepare(code, "active")
+    page = sign_in(make_user("nurse", full_name="Niu Li"))
+    for path in (
+        f"/pharmacy/bags/{bag['bag_id']}",
+        f"/pharmacy/prepare/{code}",
+        "/pharmacy",
+        "/randomization",
+        f"/pharmacy/bags/{bag['bag_id']}/label.pdf",
+    ):
+        response = page.goto(f"{live_server}{path}")
+        assert response.status == 403, path
+        expect(page.get_by_role("heading", level=1)).to_have_text("Your role may not do this")
+        body = page.locator("body").inner_text().lower()
+        assert "active" not in body, path
+        assert "placebo" not in body, path
+    # Her own pages still open: the refusal did not sign her out.
+    page.goto(f"{live_server}/ward/bags/{bag['bag_id']}")
+    expect(page.get_by_role("heading", name=f"Bag {bag['bag_id']}")).to_be_visible()
