@@ -196,7 +196,7 @@ def test_a_whole_trial_day_from_lot_registration_to_infusion_through_the_pages(p
         row.get_by_role("link", name="Worksheet and prepare").click()
         expect(pharmacist.get_by_role("heading", name=f"Worksheet for code {code}")).to_be_visible()
         arm = pharmacist.locator("dt:text-is('Arm') + dd strong")
-        if pharmacist.get_by_role("alert").filter(has_text="An active dose is drawn from a thaw").count():
+        if pharmacist.get_by_role("status").filter(has_text="Active: UC-MSC cells.").count():
             pharmacist.get_by_label("Thaw (active codes only)").select_option(thaw_id)
             pharmacist.get_by_role("button", name="Show the worksheet for this thaw").click()
             expect(arm).to_have_text("active")

@@ -33,8 +33,12 @@ def test_an_active_bag_is_thawed_prepared_and_labelled_through_the_pages(trial, 
     thaw_id = trial.pharmacist.get("/api/v1/thaws").json["items"][0]["thaw_id"]
     assert thaw_id in page
 
+    waiting = pharmacy.get(f"/pharmacy/prepare/{code}").get_data(as_text=True)
+    assert "Active: UC-MSC cells." in waiting  # the next step, not an error
+    assert 'role="alert"' not in waiting
     sheet = pharmacy.get(f"/pharmacy/prepare/{code}?thaw_id={thaw_id}").get_data(as_text=True)
     assert "20 mL" in sheet  # the draw for 1×10⁸ cells at 5×10⁶/mL
+    assert "Active: UC-MSC cells." not in sheet
     prepared = pharmacy.submit(
         f"/pharmacy/prepare/{code}",
         {"thaw_id": thaw_id, "drawn_volume_ml": "20", "final_volume_ml": "100"},

@@ -131,7 +131,9 @@ def dose_plan(uow: UnitOfWork, actor: Actor, code: str, thaw_id: str | None) -> 
         if material == ACTIVE_MATERIAL:
             if not thaw_id:
                 raise Invalid(
-                    "An active dose is drawn from a thaw", details={"thaw_id": ["required for this code"]}
+                    "An active dose is drawn from a thaw",
+                    code="thaw_required",
+                    details={"thaw_id": ["required for this code"]},
                 )
             thaw = _usable_thaw(session, study, thaw_id, utcnow())
             available = thaw.volume_ml - drawn_from(session, thaw)

@@ -56,14 +56,15 @@ def thaw():
 @requires(*PHARMACIST)
 def prepare(code: str):
     thaw_id = request.values.get("thaw_id") or None
-    error, status, plan = None, 200, None
+    error, status, plan, needs_thaw = None, 200, None, False
     try:
         plan = services.dose_plan(reader(), g.actor, code, thaw_id)
     except NotFound:
         raise  # an unknown code or thaw is the error page, not a worksheet
     except DomainError as exc:
-        if request.method == "GET":
-            error = exc  # shown on the worksheet (an active code waits for a thaw); the page itself is fine
+        needs_thaw = exc.code == "thaw_required"  # not a mistake: the next step, shown as such
+        if request.method == "GET" and not needs_thaw:
+            error = exc  # shown on the worksheet; the page itself is fine
     if request.method == "POST":
         names = tuple(PrepareRequest().fields)
         data = {"randomization_code": code, **form_data(request.form, names, time_fields=("prepared_at",))}
@@ -81,6 +82,7 @@ def prepare(code: str):
         code=code.upper(),
         plan=plan,
         thaw_id=thaw_id,
+        needs_thaw=needs_thaw,
         thaws=thaws.list_open_thaws(reader()),
         vehicle_lots=[
             lot for lot in list_lots(reader(), status="released", material="placebo") if lot["usable"]
