@@ -1,11 +1,12 @@
 """The camera-scan route (`POST /scan/decode`): a signed-in page posts one camera frame and gets the code's
 text back; pictures without a code, things that are not pictures, oversized uploads and strangers are
-answered plainly, and the decoded text never reaches a log."""
+answered plainly, and the decoded text never reaches a log. Every scan field's page offers the camera."""
 
 from __future__ import annotations
 
 import io
 import logging
+import re
 
 import qrcode
 from PIL import Image
@@ -132,3 +133,19 @@ def test_the_decoded_text_never_reaches_a_log_record(browse, caplog):
     assert caplog.records, "nothing was logged, so the check below would prove nothing"
     for record in caplog.records:
         assert secret not in record.getMessage() + repr(record.args)
+
+
+def test_every_scan_field_has_its_camera_button_and_the_page_its_preview_and_script(browse):
+    pages = {"nurse": ["/ward", "/ward/receive"], "pharmacist": ["/pharmacy/thaw"]}
+    for role, urls in pages.items():
+        page = browse(role)
+        for url in urls:
+            html = page.get(url).get_data(as_text=True)
+            fields = re.findall(r'<input id="([a-z_]+)"[^>]*\sdata-scan[\s>]', html)
+            assert fields, f"{url} has no scan field"
+            buttons = re.findall(r'class="camera-scan" data-camera-for="([a-z_]+)"', html)
+            assert buttons == fields, url
+            assert html.count("data-camera-preview") == 1, url
+            assert 'data-decode-url="/scan/decode"' in html, url
+            assert '<script src="/static/js/camera-scan.js" defer></script>' in html, url
+            assert '<script src="/static/js/ward.js" defer></script>' in html, url  # the wedge's Enter
