@@ -74,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.randomization import views as randomization_views
     from tracker.reports import api as reports_api
     from tracker.reports import views as reports_views
+    from tracker.scanning import views as scanning_views
     from tracker.thaws import api as thaws_api
     from tracker.users import api as users_api
     from tracker.web import i18n, meta, pages
@@ -88,7 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(meta.health_bp)
     page_modules = (
         pages, i18n, lots_views, randomization_views, participants_views, notifications_views, doses_views,
-        reports_views, audit_views, infusions_views,
+        reports_views, audit_views, infusions_views, scanning_views,
     )  # fmt: skip
     for module in page_modules:
         app.register_blueprint(module.bp)

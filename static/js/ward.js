@@ -1,4 +1,5 @@
-// Ward pages: keyboard-wedge scan fields, the use-by countdown and the infusion's elapsed time.
+// Ward pages (and the pharmacy's thaw page): keyboard-wedge scan fields, the use-by countdown and the infusion's
+// elapsed time.
 // Loaded as a file (the Content-Security-Policy forbids inline script); every page works without it.
 (function () {
   "use strict";

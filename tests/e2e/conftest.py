@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -35,15 +35,21 @@ def live_server(app: Any) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def playwright_driver() -> Iterator[Playwright]:
+    # One driver for the session: the sync API cannot start a second one while the first runs.
     if not Path(CHROMIUM).exists():
         pytest.fail(
             f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-cjk (the browser tests do not skip)"
         )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield browser
+    browser.close()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -64,6 +70,38 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture
+def camera_page(
+    playwright_driver: Playwright, request: pytest.FixtureRequest
+) -> Iterator[Callable[[Path], Page]]:
+    """camera_page(video) -> a page in a Chromium of its own whose camera films `video` (.y4m or .mjpeg,
+    played in a loop) and which grants the camera without asking."""
+    browsers: list[Browser] = []
+    pages: list[Page] = []
+
+    def launch(video: Path) -> Page:
+        fake_camera = [
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ]
+        browser = playwright_driver.chromium.launch(
+            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *fake_camera], headless=True
+        )
+        browsers.append(browser)
+        context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(10_000)
+        pages.append(context.new_page())
+        return pages[-1]
+
+    yield launch
+    if getattr(request.node, "failed_in_call", False) and pages:
+        ARTIFACTS.mkdir(exist_ok=True)
+        pages[-1].screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    for browser in browsers:
+        browser.close()
 
 
 @pytest.fixture
