@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, csrf_token_in
 from tests.integration.randomization_support import import_list, list_rows
 from tests.lots_support import create_lot, enter_results, passing_lot
 from tracker.audit.models import AuditEvent
@@ -551,3 +551,19 @@ def test_no_module_formats_values_into_sql():
                 offenders.append(f"tracker/{relative}:{line} formats a string into {name}(...)")
     assert offenders == [], "use bound parameters: " + "; ".join(offenders)
     assert allowed_seen == set(ALLOWED), "an allow-list entry no longer matches any code: remove it"
+
+
+def test_over_https_the_sign_in_form_works_because_the_page_lets_the_browser_send_its_referer(app, make_user):
+    """Flask-WTF refuses an HTTPS form post without a same-origin Referer; the referrer policy must let the
+    browser send one to the app itself (and to nobody else)."""
+    client = app.test_client()
+    https = {"base_url": "https://tracker.example"}
+    page = client.get("/login", **https)
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    form = {"username": make_user("nurse"), "password": PASSWORD, "csrf_token": csrf_token_in(page.data)}
+    without_referer = client.post("/login", data=form, **https)
+    assert without_referer.status_code == 400  # what a no-referrer policy made of every HTTPS form
+    signed_in = client.post(
+        "/login", data=form, headers={"Referer": "https://tracker.example/login"}, **https
+    )
+    assert signed_in.status_code == 302

@@ -19,7 +19,8 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", PDF_CSP if framable else CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "SAMEORIGIN" if framable else "DENY"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # same-origin: HTTPS form posts need their Referer (Flask-WTF checks it); other sites get none.
+        response.headers["Referrer-Policy"] = "same-origin"
         if request.path.startswith("/api/") or response.mimetype == "text/html":
             response.headers["Cache-Control"] = "no-store"
         if request.is_secure:
