@@ -246,23 +246,21 @@ def verify_chain(session: Session, batch: int = 20_000) -> VerifyResult:
 
 
 def _walk_chain(session: Session, batch: int) -> VerifyResult:
-    prev_hash, expected, count = rules.GENESIS_HASH, 1, 0
-    after = 0
-    while True:
-        # Core rows, not ORM entities: verification reads every event ever written.
-        rows = (
-            session.connection()
-            .execute(select(*_VERIFY_COLUMNS).where(_TABLE.c.seq > after).order_by(_TABLE.c.seq).limit(batch))
-            .all()
-        )
-        if not rows:
-            break
-        for row in rows:
-            problem = _row_problem(row, expected, prev_hash)
-            if problem:
-                return VerifyResult(False, count, row[0], problem)
-            prev_hash, expected, count = row[11], expected + 1, count + 1
-        after = rows[-1][0]
+    prev_hash, count = rules.GENESIS_HASH, 0
+    # One query streamed in batches (a server-side cursor on PostgreSQL), as Core rows: verification reads
+    # every event ever written, in one snapshot.
+    result = (
+        session.connection()
+        .execution_options(stream_results=True, yield_per=batch)
+        .execute(select(*_VERIFY_COLUMNS).order_by(_TABLE.c.seq))
+    )
+    with result:
+        for rows in result.partitions():
+            for row in rows:
+                problem = _row_problem(row, count + 1, prev_hash)
+                if problem:
+                    return VerifyResult(False, count, row[0], problem)
+                prev_hash, count = row[11], count + 1
     head_seq, head_hash = chain_head(session)
     if (head_seq, head_hash) != (count, prev_hash):
         return VerifyResult(
