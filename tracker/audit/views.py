@@ -10,9 +10,9 @@ from marshmallow import ValidationError
 from tracker.audit.rules import ENTITY_TYPES
 from tracker.audit.schemas import AuditQuery
 from tracker.audit.services import AuditFilter, chain_head, list_events
+from tracker.translation import N_
 from tracker.web.context import reader
 from tracker.web.guard import requires
-from tracker.web.i18n import N_
 from tracker.web.pages import WORKSPACES
 
 bp = Blueprint("audit_pages", __name__)

@@ -14,10 +14,10 @@ from tracker.errors import DomainError, NotFound
 from tracker.lots.services import list_lots
 from tracker.thaws import services as thaws
 from tracker.thaws.schemas import ThawRequest
+from tracker.translation import N_
 from tracker.web.context import login_policy, reader, uow
 from tracker.web.forms import FormRefused, form_data, load_form
 from tracker.web.guard import requires
-from tracker.web.i18n import N_
 from tracker.web.pages import WORKSPACES
 
 bp = Blueprint("pharmacy_pages", __name__)

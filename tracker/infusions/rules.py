@@ -5,15 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from tracker.translation import N_
+
 # The refusals of a scan, in the order the contract checks them: the first that applies is the answer.
 SCAN_REFUSALS = (
     "already_infused", "voided", "destroyed", "expired", "quarantined", "not_received", "wrong_participant",
 )  # fmt: skip
-
-
-def N_(message: str) -> str:  # noqa: N802 - the marker pybabel extracts; the ward page translates the text
-    return message
-
 
 # What the nurse reads on the STOP screen and in the API's error message: never anything about the arm.
 REFUSAL_MESSAGES = {

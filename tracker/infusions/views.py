@@ -20,10 +20,10 @@ from tracker.infusions import services
 from tracker.infusions.rules import REFUSAL_MESSAGES
 from tracker.infusions.schemas import InfusionEnd, InfusionStart
 from tracker.studies.services import current_study
+from tracker.translation import N_
 from tracker.web.context import login_policy, reader, uow
 from tracker.web.forms import FormRefused, form_data, load_form
 from tracker.web.guard import requires
-from tracker.web.i18n import N_
 from tracker.web.pages import WORKSPACES
 
 bp = Blueprint("ward_pages", __name__)

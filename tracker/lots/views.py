@@ -14,10 +14,10 @@ from tracker.lots.api import pdf_response
 from tracker.lots.schemas import HandoffIn, LotCreate, QcResultIn, RecallIn, RejectIn, ReleaseIn
 from tracker.studies.definition import MATERIALS
 from tracker.studies.services import current_study
+from tracker.translation import N_
 from tracker.web.context import login_policy, reader, uow
 from tracker.web.forms import FormRefused, form_data, load_form, refusal
 from tracker.web.guard import requires
-from tracker.web.i18n import N_
 from tracker.web.pages import WORKSPACES
 
 bp = Blueprint("lots_pages", __name__)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from tracker.notifications.services import list_notifications
+from tracker.translation import N_
 from tracker.web.context import reader
 from tracker.web.guard import requires
-from tracker.web.i18n import N_
 
 bp = Blueprint("notifications_pages", __name__)
 

@@ -10,15 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracker.studies.definition import Criterion, Eligibility, Stratum
+from tracker.translation import N_
 
 PARTICIPANT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
 MAX_REASON_LENGTH = 2000
 MAX_ANSWER_LENGTH = 40
-
-
-def N_(message: str) -> str:  # noqa: N802 - the marker pybabel extracts; the code-break page translates the text
-    return message
-
 
 NO_CODE_BREAK_REASON = N_("a code-break needs a reason: say why knowing the arm is needed for care")
 

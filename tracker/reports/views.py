@@ -10,8 +10,8 @@ from tracker.audit.schemas import AuditQuery
 from tracker.errors import Invalid
 from tracker.participants.api import code_breaks_csv_response
 from tracker.reports import api
+from tracker.translation import N_
 from tracker.web.guard import requires
-from tracker.web.i18n import N_
 from tracker.web.pages import WORKSPACES
 
 bp = Blueprint("reports_pages", __name__)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, redirect, request, session, url_for
 from flask_babel import Babel
 
+from tracker.translation import N_
 from tracker.web.security import is_local_path
 
 LANGUAGES = {"en": "English", "zh": "简体中文"}
@@ -38,11 +39,6 @@ def init_i18n(app: Flask) -> None:
     )
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_lang"] = select_locale
-
-
-def N_(message: str) -> str:  # noqa: N802 - the marker name pybabel extracts by default
-    """Marks a string for the catalogue where it is translated later (role names, workspace titles)."""
-    return message
 
 
 ROLE_NAMES = (

@@ -6,10 +6,10 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 
 from tracker.errors import TooManyAttempts, Unauthorized
 from tracker.roles import ROLES
+from tracker.translation import N_
 from tracker.users import services
 from tracker.web.context import login_policy, uow
 from tracker.web.guard import requires
-from tracker.web.i18n import N_
 from tracker.web.security import is_local_path
 
 bp = Blueprint("pages", __name__)
