@@ -40,10 +40,13 @@ def blank_png() -> bytes:
     return picture.getvalue()
 
 
+ASKS_FOR_JSON = {"Accept": "application/json"}
+
+
 def post_frame(client, picture: bytes, *, token: str | None, filename: str = "frame.jpg"):
-    # Encoded here, as the page's script sends it (multipart, the CSRF token in a header).
+    # Encoded here, as the page's script sends it (multipart, the CSRF token in a header, asking for JSON).
     boundary, body = encode_multipart({"image": FileStorage(io.BytesIO(picture), filename, "image")})
-    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", **ASKS_FOR_JSON}
     if token:
         headers["X-CSRFToken"] = token
     return client.post("/scan/decode", data=body, headers=headers)
@@ -90,7 +93,8 @@ def test_junk_bytes_a_missing_frame_and_a_truncated_picture_are_refused_with_422
     gif = io.BytesIO()
     Image.new("L", (64, 64), 255).save(gif, format="GIF")  # a picture, but no format a camera frame comes in
     assert_error(post_frame(client, gif.getvalue(), token=token), 422, "not_an_image")
-    no_frame = client.post("/scan/decode", data={"other": "x"}, headers={"X-CSRFToken": token})
+    headers = {"X-CSRFToken": token, **ASKS_FOR_JSON}
+    no_frame = client.post("/scan/decode", data={"other": "x"}, headers=headers)
     assert_error(no_frame, 422, "not_an_image")
 
 

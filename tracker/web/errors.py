@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, make_response, render_template
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -27,8 +27,14 @@ _HTTP_CODES = {
 }
 
 
+def _wants_json() -> bool:
+    """The API, and a page's script that asks for JSON (the camera scan), get the contract's error body."""
+    accepted = request.accept_mimetypes
+    return is_api_request() or accepted.best_match(["text/html", "application/json"]) == "application/json"
+
+
 def _respond(status: int, code: str, message: str, details: dict | None = None, extra: dict | None = None):  # noqa: ANN202
-    if is_api_request():
+    if _wants_json():
         body = {**(extra or {}), "error": {"code": code, "message": message, "details": details or {}}}
         return jsonify(body), status
     return render_template(
