@@ -151,26 +151,25 @@ def void(bag_id: str):
     return redirect(url_for("pharmacy_pages.bag_page", bag_id=bag_id))
 
 
-@bp.post("/pharmacy/bags/<bag_id>/dispatch")
-@requires(*PHARMACIST)
-def dispatch(bag_id: str):
+def _hand_off(bag_id: str, action: str, fields: tuple[str, ...]):  # noqa: ANN202
     try:
-        data = {"action": "dispatch", **form_data(request.form, ("location", "note"))}
+        data = {"action": action, **form_data(request.form, fields)}
         bags.hand_off_bag(uow(), g.actor, bag_id, load_form(HandoffRequest, data))
     except (DomainError, FormRefused) as exc:
         return _bag_page(bag_id, exc), exc.status
     return redirect(url_for("pharmacy_pages.bag_page", bag_id=bag_id))
+
+
+@bp.post("/pharmacy/bags/<bag_id>/dispatch")
+@requires(*PHARMACIST)
+def dispatch(bag_id: str):
+    return _hand_off(bag_id, "dispatch", ("location", "note"))
 
 
 @bp.post("/pharmacy/bags/<bag_id>/destroy")
 @requires(*PHARMACIST)
 def destroy(bag_id: str):
-    try:
-        data = {"action": "destroy", **form_data(request.form, ("location", "reason"))}
-        bags.hand_off_bag(uow(), g.actor, bag_id, load_form(HandoffRequest, data))
-    except (DomainError, FormRefused) as exc:
-        return _bag_page(bag_id, exc), exc.status
-    return redirect(url_for("pharmacy_pages.bag_page", bag_id=bag_id))
+    return _hand_off(bag_id, "destroy", ("location", "reason"))
 
 
 @bp.post("/pharmacy/bags/<bag_id>/quarantine")
