@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tracker.blinding import is_unblinded
+
 ROLES = ("admin", "gmp", "qa", "pharmacist", "nurse", "investigator", "statistician")
-UNBLINDED_ROLES = frozenset({"pharmacist", "statistician"})
-
-
-def is_unblinded(role: str) -> bool:
-    return role in UNBLINDED_ROLES
 
 
 @dataclass(frozen=True)
