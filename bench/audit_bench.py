@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from bench.common import best_of, figure
 from tracker.audit import rules
 from tracker.audit.models import AuditEvent, AuditHead
-from tracker.audit.services import verify_chain
+from tracker.audit.verification import verify_chain
 from tracker.db import make_engine
 from tracker.schema import migrate
 

@@ -19,8 +19,10 @@ UNBLINDED_FIELDS: Mapping[str, frozenset[str]] = {
     "bag": frozenset({
         "arm", "material", "lot_number", "thaw_id", "thawed_at", "container_id", "container_status",
         "placebo_lot", "drawn_volume_ml", "dose_viable_cells", "witness", "witnessed_at", "qr_payload",
-        "print_count", "prepared_by", "void_reason",
+        "void_reason",
     }),
+    # The first trail's head, named when it was resealed: a digest over unblinded facts.
+    "audit_trail": frozenset({"archived_head"}),
 }  # fmt: skip
 
 # Records whose every event is unblinded: they exist for one arm only (a thaw feeds only active bags) or

@@ -20,7 +20,7 @@ from labels import (
     render_sheet_pdf,
     send_zpl,
 )
-from tracker.audit.services import record_event
+from tracker.audit.services import chain_time, record_event
 from tracker.custody.services import append_event
 from tracker.db import UnitOfWork, utcnow
 from tracker.doses import rules
@@ -253,10 +253,11 @@ def prepare_dose(
     """Make the bag for a randomization code: cells from a thaw for an active code, one vehicle container
     for a placebo code. The bag itself carries nothing that differs between the arms."""
     witness = _witness(witness_uow, actor, data, policy)
-    now = utcnow()
-    prepared_at = data.get("prepared_at") or now
     with uow:
         session = uow.session
+        # One time for the bag, its custody and its audit event, taken before any work that differs by arm.
+        now = chain_time(session)
+        prepared_at = data.get("prepared_at") or now
         study = current_study(session)
         participant = _participant_of_code(session, data["randomization_code"], lock=True)
         code = participant.randomization_code
@@ -328,9 +329,9 @@ def prepare_dose(
         session.add(preparation)
         append_event(session, actor, "bag", bag_id, "prepare", PHARMACY, at=prepared_at)
         session.flush()
-        # One audit event whatever the arm; every unblinded key is hidden from blinded readers (audit rules).
+        # One audit event whatever the arm; its unblinded keys are sealed (tracker/blinding.py).
         record_event(
-            session, actor, "prepare", "bag", bag_id,
+            session, actor, "prepare", "bag", bag_id, at=now,
             after={
                 **_blinded_fields(bag, now), **_unblinded_fields(preparation, thaw),
                 "container_status": container.status,
