@@ -67,6 +67,12 @@ def split_fields(entity_type: str, data: Mapping[str, Any] | None) -> tuple[dict
     )
 
 
+def declared_in(entity_type: str, schema: type) -> tuple[str, ...]:
+    """The fields of a (marshmallow) answer schema that this declaration makes unblinded: the blinded
+    variant of an answer excludes exactly these (`class Meta: exclude = declared_in(...)`)."""
+    return tuple(sorted(set(schema._declared_fields) & unblinded_fields(entity_type)))
+
+
 def blinded_view(entity_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """A record's fields as a blinded reader may see them."""
     return split_fields(entity_type, data)[0] or {}

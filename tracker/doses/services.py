@@ -20,6 +20,7 @@ from labels import (
     render_sheet_pdf,
     send_zpl,
 )
+from tracker import blinding
 from tracker.audit.services import chain_time, record_event
 from tracker.custody.services import append_event
 from tracker.db import UnitOfWork, utcnow
@@ -404,18 +405,18 @@ def _preparation(session: Session, bag: Bag) -> tuple[BagPreparation, Thaw | Non
 def bag_view(session: Session, actor: Actor, bag: Bag, now: dt.datetime | None = None) -> dict[str, Any]:
     """The bag as this actor may see it: the preparation's facts only for an unblinded reader."""
     now = now or utcnow()
-    view = _blinded_fields(bag, now)
-    if actor.unblinded:
-        preparation, thaw = _preparation(session, bag)
-        view.update(_unblinded_fields(preparation, thaw))
-        view.update(
-            arm=allocation.arm_of(session, actor, bag.randomization_code),
-            qr_payload=bag.qr_payload,
-            print_count=bag.print_count,
-            prepared_by=bag.prepared_by,
-            void_reason=bag.void_reason,
-        )
-    return view
+    view = {**_blinded_fields(bag, now), "print_count": bag.print_count, "prepared_by": bag.prepared_by}
+    if not actor.unblinded:
+        # The preparation is never even read for a blinded reader; the declaration guards the rest.
+        return blinding.blinded_view("bag", view)
+    preparation, thaw = _preparation(session, bag)
+    return {
+        **view,
+        **_unblinded_fields(preparation, thaw),
+        "arm": allocation.arm_of(session, actor, bag.randomization_code),
+        "qr_payload": bag.qr_payload,
+        "void_reason": bag.void_reason,
+    }
 
 
 def get_bag(uow: UnitOfWork, actor: Actor, bag_id: str) -> dict[str, Any]:
