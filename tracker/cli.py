@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import string
 import sys
@@ -11,11 +12,14 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from tracker.audit.checkpoints import save_checkpoint, verify_checkpoint, write_checkpoint
+from tracker.audit.scheduling import checkpoint_if_due
 from tracker.audit.verification import verify_chain
 from tracker.backup import backup, restore
 from tracker.errors import DomainError
 from tracker.roles import ROLES, SYSTEM
 from tracker.schema import migrate
+from tracker.signing import fingerprint, generate_key_file, load_signing_key
 from tracker.studies.services import current_study, load_study
 from tracker.users.services import create_user
 from tracker.web.context import reader, state, uow
@@ -117,18 +121,64 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(audit)
 
     @audit.command("verify")
-    def audit_verify() -> None:
-        """Exit 0 when the hash chain is intact; otherwise name the first broken row."""
+    @click.option(
+        "--checkpoint", "checkpoints", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+        help="A signed checkpoint the chain must still hold (repeat for several).",
+    )  # fmt: skip
+    def audit_verify(checkpoints: tuple[Path, ...]) -> None:
+        """Exit 0 when the audit trail is intact and holds every checkpoint given; else name what broke."""
         with reader() as work:
             result = verify_chain(work.session)
+        broken = not result.ok
         if result.ok:
             click.echo(
                 f"Audit chain intact: {result.events} events "
                 f"(and {result.unblinded_events} in the unblinded chain, every seal opened)."
             )
+        else:
+            click.echo(f"Audit chain BROKEN at {result.where}: {result.problem}", err=True)
+        site_key = load_signing_key(Path(app.config["AUDIT_SIGNING_KEY_FILE"])).public_key()
+        for path in checkpoints:
+            held = verify_checkpoint(uow(), path, site_key)
+            if held.ok:
+                click.echo(f"Checkpoint {path}: held (seq {held.seq}, signed by this site's key).")
+            else:
+                click.echo(f"Checkpoint {path}: NOT HELD: {held.problem}", err=True)
+                broken = True
+        if broken:
+            sys.exit(1)
+
+    @audit.command("checkpoint")
+    @click.option("--if-due", is_flag=True, help="Only if the last is AUDIT_CHECKPOINT_HOURS old (cron).")
+    def audit_checkpoint(if_due: bool) -> None:
+        """Print a signed checkpoint of the audit trail's head for the sponsor to keep (and save it in
+        AUDIT_CHECKPOINT_DIR when that is set; the sponsor's copy goes through the notification outbox)."""
+        if if_due:
+            written = checkpoint_if_due(app)
+            click.echo(f"Checkpoint written: {written}" if written else "No checkpoint due.")
             return
-        click.echo(f"Audit chain BROKEN at {result.where}: {result.problem}", err=True)
-        sys.exit(1)
+        key = load_signing_key(Path(app.config["AUDIT_SIGNING_KEY_FILE"]))
+        document = write_checkpoint(uow(), key, app.config["SITE_NAME"])
+        click.echo(json.dumps(document, indent=2, sort_keys=True))
+        directory = app.config.get("AUDIT_CHECKPOINT_DIR")
+        if directory:
+            click.echo(f"Saved to {save_checkpoint(document, Path(directory))}.", err=True)
+        click.echo(
+            f"Checkpoint of seq {document['seq']} signed by key {document['fingerprint']}; "
+            "queued for the sponsor.",
+            err=True,
+        )
+
+    @audit.command("keygen")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    def audit_keygen(path: Path) -> None:
+        """Make a new audit signing key (mode 600) for AUDIT_SIGNING_KEY_FILE; keep a copy elsewhere."""
+        try:
+            generate_key_file(path)
+        except FileExistsError:
+            click.echo(f"{path} already exists: a signing key is never overwritten.", err=True)
+            sys.exit(1)
+        click.echo(f"Audit signing key written to {path}: {fingerprint(load_signing_key(path).public_key())}")
 
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
