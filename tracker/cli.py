@@ -11,10 +11,12 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from tracker.audit.checkpoints import save_checkpoint, verify_checkpoint, write_checkpoint
 from tracker.audit.scheduling import checkpoint_if_due
-from tracker.audit.verification import verify_chain
+from tracker.audit.verification import VerifyResult, verify_chain
 from tracker.backup import backup, restore
 from tracker.errors import DomainError
 from tracker.roles import ROLES, SYSTEM
@@ -183,36 +185,43 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
     def backup_command(path: Path) -> None:
-        """Write a consistent copy of the whole database to PATH (a new file)."""
+        """Write a consistent copy of the whole database to PATH (a new file, readable by its owner only)."""
         try:
             backup(state().engine, path)
         except DomainError as exc:
             _fail(exc)
-        click.echo(f"Backup written to {path}.")
+        click.echo(
+            f"Backup written to {path} (readable by its owner only: it holds the allocation). "
+            f"Restore it with: flask --app app restore {path} --yes"
+        )
 
     @app.cli.command("restore")
     @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--yes", is_flag=True, help="Confirm that the database's current content is replaced.")
     def restore_command(path: Path, yes: bool) -> None:
-        """Replace the database's content with the backup at PATH, then verify the audit chain."""
+        """Replace the database's content with the backup at PATH, once the backup, restored into a scratch
+        database, passes `audit verify` there; a broken backup is refused and nothing is replaced."""
         if not yes:
             click.echo(
                 "Restoring replaces everything in the database: run again with --yes to confirm.", err=True
             )
             sys.exit(2)
+        proven: list[VerifyResult] = []
+
+        def check(scratch: Engine) -> str | None:
+            with Session(scratch) as session:
+                result = verify_chain(session)
+            proven.append(result)
+            return None if result.ok else f"its audit trail is broken at {result.where}: {result.problem}"
+
         try:
-            restore(state().engine, path)
+            restore(state().engine, path, check)
         except DomainError as exc:
             _fail(exc)
-        with reader() as work:
-            result = verify_chain(work.session)
-        if not result.ok:
-            click.echo(
-                f"Restored, but the audit chain is BROKEN at {result.where}: {result.problem}",
-                err=True,
-            )
-            sys.exit(1)
-        click.echo(f"Restored from {path}; audit chain intact: {result.events} events.")
+        click.echo(
+            f"Verified the backup in a scratch database (audit chain intact: {proven[-1].events} events), "
+            f"then replaced the live database with it. Restored from {path}."
+        )
 
     @app.cli.command("demo")
     def demo() -> None:
