@@ -21,8 +21,9 @@ UNBLINDED_FIELDS: Mapping[str, frozenset[str]] = {
         "placebo_lot", "drawn_volume_ml", "dose_viable_cells", "witness", "witnessed_at", "qr_payload",
         "void_reason",
     }),
-    # The first trail's head, named when it was resealed: a digest over unblinded facts.
-    "audit_trail": frozenset({"archived_head"}),
+    # The first trail's head, named when it was resealed (a digest over unblinded facts), and how many rows
+    # each table held then (the number of thaws among them).
+    "audit_trail": frozenset({"archived_head", "rows_by_table"}),
 }  # fmt: skip
 
 # Records whose every event is unblinded: they exist for one arm only (a thaw feeds only active bags) or
@@ -36,6 +37,16 @@ UNBLINDED_EVENTS = frozenset(
 
 # Free text that unblinded staff write about these records (a void's reason, say) may name what is in a bag.
 UNBLINDED_NOTES_ON = frozenset({"bag"})
+
+
+# Database tables whose every column is unblinded, and unblinded columns of other tables: what a tool that
+# prints rows (audit verification) must not show to whoever runs it.
+UNBLINDED_TABLES = frozenset({"allocation", "bag_preparation", "thaw"})
+UNBLINDED_COLUMNS = frozenset({("container", "status")})
+
+
+def column_is_unblinded(table: str, column: str) -> bool:
+    return table in UNBLINDED_TABLES or (table, column) in UNBLINDED_COLUMNS
 
 
 def is_unblinded(role: str) -> bool:

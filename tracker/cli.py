@@ -61,6 +61,25 @@ def generated_password() -> str:
             return candidate
 
 
+def _report_verification(result: VerifyResult) -> None:
+    if result.problem is None:
+        click.echo(
+            f"Audit chain intact: {result.events} events "
+            f"(and {result.unblinded_events} in the unblinded chain, every seal opened)."
+        )
+    else:
+        click.echo(f"Audit chain BROKEN at {result.where}: {result.problem}", err=True)
+    if not result.record_problems:
+        click.echo(f"Records agree with the trail: {result.rows} rows.")
+        return
+    count = len(result.record_problems) + result.more_record_problems
+    click.echo(f"Records DISAGREE with the trail ({count} problems in {result.rows} rows):", err=True)
+    for problem in result.record_problems:
+        click.echo(f"  {problem}", err=True)
+    if result.more_record_problems:
+        click.echo(f"  ... and {result.more_record_problems} more", err=True)
+
+
 def register_cli(app: Flask) -> None:
     from tracker.notifications.cli import register_notifications_cli
     from tracker.randomization.cli import register_randomization_cli
@@ -132,13 +151,7 @@ def register_cli(app: Flask) -> None:
         with reader() as work:
             result = verify_chain(work.session)
         broken = not result.ok
-        if result.ok:
-            click.echo(
-                f"Audit chain intact: {result.events} events "
-                f"(and {result.unblinded_events} in the unblinded chain, every seal opened)."
-            )
-        else:
-            click.echo(f"Audit chain BROKEN at {result.where}: {result.problem}", err=True)
+        _report_verification(result)
         site_key = load_signing_key(Path(app.config["AUDIT_SIGNING_KEY_FILE"])).public_key()
         for path in checkpoints:
             held = verify_checkpoint(uow(), path, site_key)
@@ -212,7 +225,11 @@ def register_cli(app: Flask) -> None:
             with Session(scratch) as session:
                 result = verify_chain(session)
             proven.append(result)
-            return None if result.ok else f"its audit trail is broken at {result.where}: {result.problem}"
+            if result.problem is not None:
+                return f"its audit trail is broken at {result.where}: {result.problem}"
+            if result.record_problems:
+                return f"its records disagree with its audit trail ({result.record_problems[0]}, ...)"
+            return None
 
         try:
             restore(state().engine, path, check)
