@@ -8,14 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hmac
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any
 
 import orjson
-from sqlalchemy import String, Table, Text, cast, func, select, type_coerce
+from sqlalchemy import Integer, String, Table, Text, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from tracker.audit import records, rules
@@ -297,7 +297,7 @@ def _walk_archive(session: Session, batch: int) -> tuple[int, str]:
     return count, prev_hash
 
 
-def verify_chain(session: Session, batch: int = 20_000) -> VerifyResult:
+def verify_chain(session: Session, batch: int = 5_000) -> VerifyResult:
     """Walk both chains (and the archived first trail) from the start, reporting the first row that breaks
     them, then hold every record row to the latest image the trail keeps of it."""
     broken, sealed_count, unblinded_count = None, 0, 0
@@ -366,39 +366,53 @@ def _verify_records(session: Session, batch: int) -> tuple[int, tuple[RecordProb
             more += 1
 
     for table in records.record_tables():
-        (pk,) = table.primary_key.columns
-        live = _stream(session, select(table).order_by(_binary_order(session, pk)), batch)
-        images = _stream(session, _latest_images(session, table), batch)
-        row, image = next(live, None), next(images, None)
-        while row is not None or image is not None:
-            row_key = None if row is None else records.row_key(table, row._mapping)
-            image_key = None if image is None else image[0]
-            if image_key is None or (row_key is not None and row_key < image_key):
-                report(RecordProblem(table.name, row_key, None, "no such row", "a row no event wrote"))
-                count, row = count + 1, next(live, None)
-            elif row_key is None or image_key < row_key:
-                if image[1] is not None and orjson.loads(image[1]) is not None:
-                    report(RecordProblem(table.name, image_key, None, "this row", "no row: it was deleted"))
-                image = next(images, None)
-            else:
-                expected = None if image[1] is None else orjson.loads(image[1])
-                found = records.image_of(table, row._mapping)
-                if expected is None:
-                    report(RecordProblem(table.name, row_key, None, "no row: it was deleted", "this row"))
-                else:
-                    for column in sorted(set(expected) | set(found)):
-                        if expected.get(column, _ABSENT) != found.get(column, _ABSENT):
-                            shown = records.may_show(table.name, column)
-                            report(RecordProblem(
-                                table.name, row_key, column,
-                                expected.get(column) if shown else _NOT_SHOWN,
-                                found.get(column) if shown else _NOT_SHOWN,
-                            ))  # fmt: skip
-                count, row, image = count + 1, next(live, None), next(images, None)
+        count += _compare_table(session, table, batch, report)
     return count, tuple(problems), more
 
 
 _ABSENT = object()
+
+
+def _compare_table(
+    session: Session, table: Table, batch: int, report: Callable[[RecordProblem], None]
+) -> int:
+    """Merge one table's live rows with the trail's latest images of them, both in key order."""
+    (pk,) = table.primary_key.columns
+    names = [c.name for c in table.columns]
+    at_key = names.index(pk.name)
+    padded = isinstance(pk.type, Integer)
+    live = _stream(session, select(table).order_by(_binary_order(session, pk)), batch)
+    images = _stream(session, _latest_images(session, table), batch)
+    count = 0
+    with closing(live), closing(images):
+        row, image = next(live, None), next(images, None)
+        while row is not None or image is not None:
+            row_key = None if row is None else (f"{row[at_key]:020d}" if padded else str(row[at_key]))
+            image_key = None if image is None else image[0]
+            if image_key is None or (row_key is not None and row_key < image_key):
+                report(RecordProblem(table.name, row_key, None, "no such row", "a row no event wrote"))
+                count, row = count + 1, next(live, None)
+                continue
+            expected = None if image[1] is None else orjson.loads(image[1])
+            if row_key is None or image_key < row_key:
+                if expected is not None:
+                    report(RecordProblem(table.name, image_key, None, "this row", "no row: it was deleted"))
+                image = next(images, None)
+                continue
+            found = records.plain_row(names, row)
+            if expected is None:
+                report(RecordProblem(table.name, row_key, None, "no row: it was deleted", "this row"))
+            elif expected != found:
+                for column in sorted(set(expected) | set(found)):
+                    if expected.get(column, _ABSENT) != found.get(column, _ABSENT):
+                        shown = records.may_show(table.name, column)
+                        report(RecordProblem(
+                            table.name, row_key, column,
+                            expected.get(column) if shown else _NOT_SHOWN,
+                            found.get(column) if shown else _NOT_SHOWN,
+                        ))  # fmt: skip
+            count, row, image = count + 1, next(live, None), next(images, None)
+    return count
 
 
 # ---- the first trail, resealed --------------------------------------------------------------------------
