@@ -21,6 +21,9 @@ UNBLINDED_FIELDS: Mapping[str, frozenset[str]] = {
         "placebo_lot", "drawn_volume_ml", "dose_viable_cells", "witness", "witnessed_at", "qr_payload",
         "print_count", "prepared_by", "void_reason",
     }),
+    # A custody event's ID is a sequence over every subject: between two events a blinded reader sees, its
+    # gaps would count the pharmacy's moves kept from that reader (thaws, uses, discards there).
+    "custody_event": frozenset({"event_id"}),
 }  # fmt: skip
 
 # Records whose every event is unblinded: they exist for one arm only (a thaw feeds only active bags) or
@@ -101,9 +104,16 @@ def blinded_container_counts(statuses: Iterable[str]) -> dict[str, int]:
     return counts
 
 
-def custody_for(role: str, subject_type: str, events: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def custody_event_for(role: str, event: Mapping[str, Any]) -> dict[str, Any]:
+    """One custody event's fields as this role may see them."""
+    return dict(event) if is_unblinded(role) else blinded_view("custody_event", event)
+
+
+def custody_for(role: str, subject_type: str, events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """A subject's custody events as this role may see them: a blinded reader never gets an unblinded event
-    (a container's custody then ends at its issue to the pharmacy)."""
-    if is_unblinded(role):
-        return list(events)
-    return [e for e in events if not is_unblinded_event(subject_type, e["action"])]
+    (a container's custody then ends at its issue to the pharmacy), nor the fields kept from it."""
+    return [
+        custody_event_for(role, e)
+        for e in events
+        if is_unblinded(role) or not is_unblinded_event(subject_type, e["action"])
+    ]

@@ -251,6 +251,9 @@ class LotListUnblinded(Schema):
 
 
 class HandoffBlinded(CustodyEventOut):
+    class Meta:
+        exclude = ("event_id",)  # tracker.blinding: a sequence over every subject's custody
+
     container = fields.Nested(ContainerBlinded, required=True)
 
 

@@ -14,7 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.audit.services import record_event
-from tracker.blinding import blinded_container_counts, container_status_for, custody_for, is_unblinded
+from tracker.blinding import (
+    blinded_container_counts,
+    container_status_for,
+    custody_event_for,
+    custody_for,
+    is_unblinded,
+)
 from tracker.custody import rules as custody_rules
 from tracker.custody import services as custody
 from tracker.custody.models import CustodyEvent
@@ -680,7 +686,7 @@ def handoff_container(
             event = custody.move_container_in(session, actor, container, move, location, at=at, note=note)
         uow.commit()
         return {
-            **custody.event_view(event),
+            **custody_event_for(actor.role, custody.event_view(event)),
             "container": {**container_view(container, actor.role), "lot_number": container.lot.lot_number},
         }
 

@@ -67,14 +67,13 @@ def incomplete_kit_message(kit: Mapping[str, int], missing: Mapping[str, int], f
 
 def group_into_kits(kit: Mapping[str, int], items: Sequence[tuple[str, T]]) -> list[list[T]]:
     """The items (material, thing), already whole kits, grouped into kits: the n-th kit takes the n-th share
-    of each material in the order given, materials in the kit's order."""
-    by_material = {material: [thing for m, thing in items if m == material] for material in kit}
-    kits = kits_needed(kit, [m for m, _ in items])
+    of each material in the order given; each kit keeps its items in the order given."""
+    seen: dict[str, int] = {}
+    kit_of = []
+    for material, _ in items:
+        kit_of.append(seen.get(material, 0) // kit[material])
+        seen[material] = seen.get(material, 0) + 1
     return [
-        [
-            thing
-            for material, count in kit.items()
-            for thing in by_material[material][n * count : (n + 1) * count]
-        ]
-        for n in range(kits)
+        [thing for (_, thing), k in zip(items, kit_of, strict=True) if k == n]
+        for n in range(kits_needed(kit, [m for m, _ in items]))
     ]

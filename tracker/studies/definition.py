@@ -368,8 +368,17 @@ class StudyDefinitionSchema(Schema):
             transport_max_temperature_c=data["transport"]["max_temperature_c"]
             if "transport" in data
             else None,
-            issue_kit=dict(data["issue_kit"]) if data.get("issue_kit") is not None else None,
+            issue_kit=_issue_kit(data),
         )
+
+
+def _issue_kit(data: dict) -> dict[str, int] | None:
+    """The kit with its materials in the arms' order (a stored definition's keys come back sorted)."""
+    kit = data.get("issue_kit")
+    if kit is None:
+        return None
+    order = list(dict.fromkeys(a["material"] for a in data["arms"]))
+    return {material: kit[material] for material in sorted(kit, key=order.index)}
 
 
 def _eligibility(data: dict | None) -> Eligibility:
