@@ -260,7 +260,7 @@ def take_from_stock(
             f"Container {container.container_id} is still in the GMP lab's store: the lab must issue it to "
             "the pharmacy (in a kit) before it can be " + custody_rules.CONTAINER_ACTION_WORDS[action],
             code="not_in_pharmacy",
-            details={"container_id": container.container_id},
+            details={"container_id": [f"{container.container_id} is still in the GMP lab's store"]},
         )
     return custody.move_container_in(session, actor, container, action, PHARMACY, at=at, audited=audited)
 
@@ -281,7 +281,7 @@ def vehicle_in_stock(session: Session, lot: Lot) -> Container:
             f"The pharmacy holds no container of vehicle lot {lot.lot_number}: the GMP lab must issue a kit "
             "with one first",
             code="not_in_pharmacy",
-            details={"placebo_lot": lot.lot_number},
+            details={"placebo_lot": [f"the pharmacy holds no container of {lot.lot_number}"]},
         )
     return container
 
