@@ -143,32 +143,42 @@ def _issue_in(
         else [[c] for c in containers]
     )
     kits, issued = [], []
-    for group in groups:
-        kit = None
-        if study.issue_kit:
-            kit = Kit(
-                kit_id=_new_kit_id(session), location=location, issued_at=now, issued_by=actor.username,
-                issued_by_role=actor.role,
-            )  # fmt: skip
-            session.add(kit)
-            session.flush()
-            session.add_all(KitContainer(kit_pk=kit.id, container_pk=c.id) for c in group)
-            kits.append({"kit_id": kit.kit_id, "container_ids": [c.container_id for c in group]})
-        for container in group:
-            issue_container_in(
-                session, actor, container, location, at=now,
-                audit_after={"kit_id": kit.kit_id} if kit else None,
-            )  # fmt: skip
-            issued.append({"container_id": container.container_id, "lot_number": container.lot.lot_number})
     try:
+        for group in groups:
+            kit = _new_kit(session, actor, group, location, now) if study.issue_kit else None
+            if kit is not None:
+                kits.append({"kit_id": kit.kit_id, "container_ids": [c.container_id for c in group]})
+            for container in group:
+                issue_container_in(
+                    session, actor, container, location, at=now,
+                    audit_after={"kit_id": kit.kit_id} if kit else None,
+                )  # fmt: skip
+                issued.append(
+                    {"container_id": container.container_id, "lot_number": container.lot.lot_number}
+                )
         session.flush()
     except IntegrityError:
-        # Another issue took one of these containers first (the database allows each in one kit only).
+        # The row locks make this unreachable in practice; the database still allows a container in one kit
+        # only, so an issue that slipped past them loses here, whole.
         raise Conflict(
             "Another issue took one of these containers at the same moment: nothing was issued; look again",
             code="not_in_store",
         ) from None
     return {"issued": issued, "at": now, "location": location, "kits": kits}
+
+
+def _new_kit(
+    session: Session, actor: Actor, containers: Sequence[Container], location: str, at: dt.datetime
+) -> Kit:
+    kit = Kit(
+        kit_id=_new_kit_id(session), location=location, issued_at=at, issued_by=actor.username,
+        issued_by_role=actor.role,
+    )  # fmt: skip
+    session.add(kit)
+    session.flush()
+    session.add_all(KitContainer(kit_pk=kit.id, container_pk=c.id) for c in containers)
+    session.flush()
+    return kit
 
 
 def issue_kits(uow: UnitOfWork, actor: Actor, container_ids: Sequence[str], location: str) -> dict[str, Any]:
@@ -224,7 +234,8 @@ def issue_next_kits(
                     .where(Container.lot_id == lot.id, Container.status == "stored")
                     .order_by(Container.id)
                     .limit(wanted)
-                    .with_for_update(of=Container)
+                    # Two of these at once each take different containers rather than queue for the same.
+                    .with_for_update(of=Container, skip_locked=True)
                     .execution_options(populate_existing=True)
                 ).scalars()
             )
