@@ -179,7 +179,12 @@ def _set_up(walk: Walk) -> tuple[dict[str, BagCase], str]:
     from tracker.web.context import uow
 
     cells = _released_lot(walk, "BA-CELLS", "ucmsc")
-    _released_lot(walk, "BA-VEHICLE", "placebo")
+    vehicle = _released_lot(walk, "BA-VEHICLE", "placebo")
+    # Containers reach the pharmacy only in kits: one kit feeds the active bag's thaw and the placebo bag.
+    kit = [cells["containers"][0]["container_id"], vehicle["containers"][0]["container_id"]]
+    walk.call(
+        "gmp", "POST", "/api/v1/containers/issue", {"container_ids": kit, "location": "Pharmacy"}, expect=201
+    )
     codes = [
         "R" + "".join(secrets.choice("23456789ABCDEFGHJKMNPQRSTUVWXYZ") for _ in range(6)) for _ in range(3)
     ]
