@@ -323,8 +323,8 @@ class Pharmacy:
         prepared = c.json("pharmacist", "POST", "/api/v1/doses", body, expect=201)
         self.on_preparation("after", bag)
         bag.bag_id, bag.qr_payload = prepared["bag_id"], prepared["qr_payload"]
-        bag.prepared_at, bag.material = prepared["prepared_at"], prepared["material"]
-        bag.lot_number, bag.container_id = prepared["lot_number"], prepared["container_id"]
+        bag.prepared_at, bag.material = prepared["prepared_at"], prepared.get("material", "")
+        bag.lot_number, bag.container_id = prepared.get("lot_number", ""), prepared.get("container_id", "")
         bag.thaw_id = prepared.get("thaw_id")
         if thaw is None:
             for pool in (self.stock["placebo"], self.store["placebo"]):
