@@ -47,6 +47,7 @@ ATTACKS = {
 TOGETHER = "all blinded"  # every blinded role's readings pooled: staff comparing notes
 _HEX = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{32,128}(?![0-9a-fA-F])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
+COVERAGE = 0.2
 HORIZON = 4 * 3600.0  # a time join further apart than this is no join
 ARM_WORDS = ("active", "placebo", "ucmsc", "vehicle")
 
@@ -451,13 +452,15 @@ def sequence_gaps(view: View, trial: Trial) -> Features:
     ordered = sorted(view.audit, key=lambda e: e["seq"])
     bags = {b.bag_id: b.index for b in trial.bags}
     tokens = bag_tokens(trial.bags)
-    gaps: list[tuple[float, float]] = []  # (time of the event after a gap or break, hidden events)
+    gaps: list[tuple[float, float, float]] = []  # (visible event before, after, hidden events between)
     for position, event in enumerate(ordered):
         previous = ordered[position - 1] if position else None
         gap = event["seq"] - (previous["seq"] if previous else 0) - 1
         broken = previous is not None and event.get("prev_hash") != previous.get("hash")
         if gap or broken:
-            gaps.append((as_time(event["at"]).timestamp(), float(max(gap, 1))))
+            # The hidden events happened somewhere between the two visible ones.
+            start = as_time(previous["at"]).timestamp() if previous else 0.0
+            gaps.append((start, as_time(event["at"]).timestamp(), float(max(gap, 1))))
         index = (
             bags.get(event["entity_id"])
             if event["entity_type"] == "bag"
@@ -503,7 +506,7 @@ def sequence_gaps(view: View, trial: Trial) -> Features:
     for name, entries in sequences.items():
         entries = sorted(set(entries))
         id_gaps = [
-            (t2, float(i2 - i1 - 1)) for (i1, _), (i2, t2) in itertools.pairwise(entries) if i2 - i1 > 1
+            (t1, t2, float(i2 - i1 - 1)) for (i1, t1), (i2, t2) in itertools.pairwise(entries) if i2 - i1 > 1
         ]
         _gap_window_features(features, name, id_gaps, view.anchors)
         # The ID gap spanning each bag's preparation.
@@ -521,18 +524,26 @@ def sequence_gaps(view: View, trial: Trial) -> Features:
 
 
 def _gap_window_features(
-    features: Features, name: str, gaps: list[tuple[float, float]], anchors: dict[int, float]
+    features: Features, name: str, gaps: list[tuple[float, float, float]], anchors: dict[int, float]
 ) -> None:
-    gaps.sort()
-    times = [t for t, _ in gaps]
+    """Per bag: how long since the last gap in a sequence, and the gaps that may lie in windows before its
+    preparation (a gap lies anywhere between the visible entries around it)."""
+    gaps.sort(key=lambda g: g[1])
+    ends = [end for _, end, _ in gaps]
     for index, anchor in anchors.items():
-        last = bisect.bisect_right(times, anchor + 1.0) - 1
-        if last >= 0 and anchor - times[last] < HORIZON:
-            _add(features, f"c: {name}: seconds since the last gap", index, anchor - times[last])
-        first = bisect.bisect_left(times, anchor - 3600.0)
-        window = gaps[first : last + 1]
-        _add(features, f"c: {name}: gaps in the hour before", index, float(len(window)))
-        _add(features, f"c: {name}: hidden IDs in the hour before", index, float(sum(g for _, g in window)))
+        last = bisect.bisect_right(ends, anchor + 1.0) - 1
+        if last >= 0 and anchor - ends[last] < HORIZON:
+            _add(features, f"c: {name}: seconds since the last gap", index, anchor - ends[last])
+        # Windows a reader who knows the pharmacy's routine would look in: a thaw comes 20 to 40 minutes
+        # before the first bag it feeds and lasts an hour.
+        for low, high in ((0, 60), (19, 60), (0, 30), (30, 60)):
+            window = [
+                size
+                for start, end, size in gaps[max(0, last - 200) : last + 2]
+                if end >= anchor - high * 60.0 and start <= anchor - low * 60.0
+            ]
+            _add(features, f"c: {name}: gaps {low}-{high} min before", index, float(len(window)))
+            _add(features, f"c: {name}: hidden IDs {low}-{high} min before", index, float(sum(window)))
 
 
 def count_diffs(view: View) -> Features:
@@ -638,6 +649,10 @@ def _matrix(features: Features, n: int) -> tuple[np.ndarray, list[str]]:
     for j, name in enumerate(names):
         for index, value in features[name].items():
             matrix[index, j] = value
+    # A feature that only a few bags have (a route read for a sample, snapshots read before the pruning) says
+    # little and adds noise; one that a fifth of the bags lacks is kept, its absence being a value too.
+    covered = (~np.isnan(matrix)).sum(axis=0) >= COVERAGE * n
+    matrix, names = matrix[:, covered], [name for name, keep in zip(names, covered, strict=True) if keep]
     matrix = stats.prepare(matrix)
     keep = stats.distinct_columns(matrix)
     return matrix[:, keep], [names[j] for j in keep]

@@ -25,7 +25,8 @@ PAGE_QUERIES = {
     "/reports/custody.pdf": ("bag_id", "/api/v1/bags/{bag_id}/custody.pdf"),
     "/reports/record.pdf": ("participant_id", "/api/v1/participants/{participant_id}/record.pdf"),
 }
-PAGE_SAMPLE = 24
+PAGE_SAMPLE = 12
+WARD_ROLES = ("nurse", "investigator")  # who handles the bag itself and reads its label
 _STAMP = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?( ?UTC|Z|[+-]\d\d:?\d\d)?")
 KEPT_HEADERS = re.compile(r"^(x-|content-disposition|etag|last-modified)", re.IGNORECASE)
 _TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.DOTALL | re.IGNORECASE)
@@ -184,6 +185,7 @@ class Collector:
 
     def collect(self) -> Collection:
         values = self.ids()
+        self._labels()
         for role in self.roles:
             for route in self.api_routes(role):
                 if route == "/api/v1/audit":
@@ -207,6 +209,27 @@ class Collector:
                 for url, subject in self._fill(rule, values):
                     self._read(role, "page", rule, url, subject)
         return self.out
+
+    def _labels(self) -> None:
+        """What the ward reads on the bag itself: the printed label and the QR payload its scanner reads."""
+        for role in (r for r in WARD_ROLES if r in self.roles):
+            for bag in self.trial.bags:
+                if bag.label_pdf:
+                    text, pages = pdf_text(bag.label_pdf)
+                    self._add_label(
+                        role, bag, "the printed label (PDF)", "application/pdf", bag.label_pdf, text
+                    )
+                    self.out.readings[-1].pdf_pages = pages
+                if bag.qr_payload:
+                    payload = bag.qr_payload
+                    self._add_label(
+                        role, bag, "the QR payload (scanner text)", "text/plain", payload.encode(), payload
+                    )
+
+    def _add_label(self, role: str, bag: BagTruth, what: str, mimetype: str, body: bytes, text: str) -> None:
+        reading = Reading(role, "label", what, f"{what} of {bag.bag_id}", 200, mimetype, len(body), {}, text)
+        reading.text, reading.subject = text, bag.index
+        self.out.readings.append(reading)
 
     def _page_files(self, role: str, rule: str, values: dict[str, list[tuple[str, int | None]]]) -> None:
         name, api_route = PAGE_QUERIES[rule]

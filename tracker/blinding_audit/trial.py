@@ -61,6 +61,7 @@ class BagTruth:
     thaw_id: str | None = None
     infusion_id: str = ""
     scan_ids: list[str] = field(default_factory=list)
+    label_pdf: bytes = b""  # the label as printed: what the ward reads on the bag
 
 
 @dataclass
@@ -345,7 +346,9 @@ class Pharmacy:
         self.schedule.at(done, lambda: self.complete(bag))
 
     def print_label(self, bag: BagTruth) -> None:
-        self.c.call("pharmacist", "GET", f"/api/v1/bags/{bag.bag_id}/label.pdf", expect=200)
+        bag.label_pdf = self.c.call(
+            "pharmacist", "GET", f"/api/v1/bags/{bag.bag_id}/label.pdf", expect=200
+        ).data
 
     def hand_off(self, bag: BagTruth, role: str, action: str, location: str) -> None:
         body: dict[str, Any] = {"action": action, "location": location}
