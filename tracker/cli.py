@@ -107,9 +107,16 @@ def register_cli(app: Flask) -> None:
     def blinding_audit(participants: int | None, database_url: str | None, seed: int | None) -> None:
         """Run a trial in a scratch database, collect everything each blinded role may read and attack each
         bag's arm with it; exits 1 when any attack beats chance or any answer names an arm."""
+        from tracker.blinding_audit.client import AuditFailure
         from tracker.blinding_audit.report import DEFAULT_PARTICIPANTS, run
 
-        if run(click.echo, participants or DEFAULT_PARTICIPANTS, database_url, seed):
+        try:
+            leaks = run(click.echo, participants or DEFAULT_PARTICIPANTS, database_url, seed)
+        except AuditFailure as failure:
+            # The trial could not be run as staff would run it: nothing was judged, which is no pass.
+            click.echo(f"The blinding audit could not run its trial: {failure}", err=True)
+            sys.exit(2)
+        if leaks:
             sys.exit(1)
 
     app.cli.add_command(blinding)
