@@ -35,7 +35,7 @@ from tracker.blinding_audit.features import (
 from tracker.blinding_audit.trial import Trial
 
 THRESHOLD = 0.65
-PERMUTATIONS = 10
+PERMUTATIONS = 6
 ATTACKS = {
     "a": "digest oracle",
     "b": "time joins",

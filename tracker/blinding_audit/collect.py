@@ -5,6 +5,7 @@ as text, CSVs, headers; and snapshots of the count-bearing answers before and af
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import io
 import json
@@ -84,7 +85,9 @@ def _roles_of(operation: dict[str, Any]) -> tuple[str, ...]:
     return tuple(r.strip() for r in match[1].split(",")) if match else ()
 
 
+@functools.lru_cache(maxsize=512)
 def pdf_text(data: bytes) -> tuple[str, int]:
+    """The text of a PDF with pypdf, and its page count; the same file read twice is extracted once."""
     from pypdf import PdfReader
 
     try:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 FOLDS = 5
+REPEATS = 3  # cross-validation repeated over fresh folds and averaged: a steadier estimate at chance level
 MISSING = -1.0e18  # a feature a bag lacks sorts below every real value: its absence is a value too
 
 
@@ -22,9 +23,15 @@ def permuted(truth: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return rng.permutation(truth)
 
 
-def folds(n: int, rng: np.random.Generator, k: int = FOLDS) -> list[np.ndarray]:
-    order = rng.permutation(n)
-    return [order[i::k] for i in range(k)]
+def folds(y: np.ndarray, rng: np.random.Generator, k: int = FOLDS) -> list[np.ndarray]:
+    """k folds with both arms spread evenly over them (stratified): less variance at chance level."""
+    out: list[list[int]] = [[] for _ in range(k)]
+    start = 0
+    for arm in (0, 1):
+        for position, index in enumerate(rng.permutation(np.flatnonzero(y == arm))):
+            out[(start + position) % k].append(int(index))
+        start = (start + int((y == arm).sum())) % k
+    return [np.array(sorted(fold), dtype=int) for fold in out]
 
 
 def prepare(matrix: np.ndarray) -> np.ndarray:
@@ -88,14 +95,15 @@ class StumpResult:
 
 
 def cross_validated(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> StumpResult:
-    """Nested k-fold accuracy of 'the best one-threshold stump over all features', and the single feature
-    whose own k-fold accuracy is best (for the evidence)."""
+    """Nested k-fold accuracy of 'the best one-threshold stump over all features' (repeated over fresh
+    folds), and the single feature whose own k-fold accuracy is best (for the evidence)."""
     n, f = x.shape
     if f == 0 or n < FOLDS * 2:
         return StumpResult(0.5, -1, 0.5, 0.0, 1)
     correct = 0
     per_feature = np.zeros(f)
-    for test in folds(n, rng):
+    splits = [test for _ in range(REPEATS) for test in folds(y, rng)]
+    for test in splits:
         train = np.setdiff1d(np.arange(n), test)
         score, threshold, polarity = fit_stumps(x[train], y[train])
         chosen = int(score.argmax())
@@ -103,7 +111,9 @@ def cross_validated(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> S
         above = x[test] > threshold  # (test rows, features)
         guess = np.where(polarity == 1, above, ~above)
         per_feature += (guess == y[test][:, None]).sum(axis=0)
-    per_feature /= n
+    per_feature /= n * REPEATS
     best = int(per_feature.argmax())
     _, threshold, polarity = fit_stumps(x[:, [best]], y)
-    return StumpResult(correct / n, best, float(per_feature[best]), float(threshold[0]), int(polarity[0]))
+    return StumpResult(
+        correct / (n * REPEATS), best, float(per_feature[best]), float(threshold[0]), int(polarity[0])
+    )

@@ -105,6 +105,7 @@ def scratch_database(database_url: str | None) -> Iterator[str]:
             yield f"sqlite:///{scratch}/blinding-audit.db"
         return
     import psycopg
+    from psycopg import sql
     from sqlalchemy.engine import make_url
 
     url = make_url(database_url)
@@ -113,12 +114,12 @@ def scratch_database(database_url: str | None) -> Iterator[str]:
     if url.password:
         server["password"] = url.password
     with psycopg.connect(**server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
         with psycopg.connect(**server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 # ---- the schedule --------------------------------------------------------------------------------------
