@@ -26,7 +26,9 @@ from tracker.blinding_audit.client import AuditFailure, Client
 from tracker.db import CLOCK
 
 SHARED_MEMORY = "/dev/shm"  # noqa: S108 - a private directory is made inside it
-PER_DAY = 24  # participants a day: the trial's real size spread over a week or so
+# Participants a day: a busy site's few, so that 180 take three to four weeks; now and then two active codes
+# fall within one thaw's hour, and most preparations stand apart, as on a real ward.
+PER_DAY = (4, 12)
 STRATA = "ABCDE"
 BLOCK_SIZE_CHOICES = ((2, 4), (4,), (4, 6), (2, 4, 6), (6,))
 THAW_WINDOW = dt.timedelta(minutes=55)  # the study's 60 minutes, less what a slow step may take
@@ -235,9 +237,13 @@ class Pharmacy:
     def plan_days(self) -> None:
         rng, trial = self.rng, self.trial
         day0 = CLOCK.now().replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
-        trial.days = math.ceil(trial.participants / PER_DAY)
-        for day in range(trial.days):
-            members = trial.bags[day * PER_DAY : (day + 1) * PER_DAY]
+        days, start = [], 0
+        while start < trial.participants:
+            size = rng.randint(*PER_DAY)
+            days.append(trial.bags[start : start + size])
+            start += size
+        trial.days = len(days)
+        for day, members in enumerate(days):
             morning = day0 + dt.timedelta(days=day, hours=7, minutes=30)
             if trial.kit_route:
                 self.schedule.at(morning, functools.partial(self.issue_kits, len(members)))
@@ -390,7 +396,7 @@ class Pharmacy:
 
 def run_trial(client: Client, trial: Trial, on_preparation: Callable[[str, BagTruth | None], None]) -> Trial:
     """Set up and run the trial's days; the clock starts at 07:00 enough days ago to end before today."""
-    days = math.ceil(trial.participants / PER_DAY)
+    days = math.ceil(trial.participants / PER_DAY[0])  # at most
     today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     CLOCK.start_at(today - dt.timedelta(days=days + 2) + dt.timedelta(hours=7))
     trial.started = CLOCK.now()
