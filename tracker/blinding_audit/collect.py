@@ -130,7 +130,7 @@ class Collector:
         self.roles = blinded_roles(self.doc, client.app)
         self.out = Collection()
         self._snapshot_routes: dict[str, list[tuple[str, str, str]]] = {}
-        self._changes: dict[tuple[str, str], set[tuple]] = {}
+        self._changes: dict[tuple[str, str], list[tuple]] = {}
         self._audit_after: dict[str, int] = {}
         self._preparations = 0
 
@@ -343,8 +343,8 @@ class Collector:
             values: dict[str, float] = {}
             for kind, route, url in self.snapshot_routes(role):
                 key = (role, url)
-                if self._preparations >= PRUNE_AFTER and len(self._changes.get(key, ())) < 2:
-                    continue  # its numbers never moved, or moved the same way at every preparation
+                if self._preparations >= PRUNE_AFTER and not self._varies(key):
+                    continue  # its numbers never moved, or moved the same way at (nearly) every preparation
                 if kind == "audit":
                     after = self._audit_after.get(role, 0)
                     data = self.c.json(role, "GET", f"/api/v1/audit?after_seq={after}&limit={AUDIT_PAGE}")
@@ -378,7 +378,13 @@ class Collector:
                 if delta and not name.endswith("@t"):
                     changes.setdefault(name.split(" ", 1)[0], []).append((name, delta))
             for _kind, _route, url in self.snapshot_routes(role):
-                self._changes.setdefault((role, url), set()).add(tuple(sorted(changes.get(url, []))))
+                self._changes.setdefault((role, url), []).append(tuple(sorted(changes.get(url, []))))
+
+    def _varies(self, key: tuple[str, str]) -> bool:
+        """Whether at least two preparations changed this answer otherwise than the usual way."""
+        seen = self._changes.get(key, [])
+        usual = max((seen.count(s) for s in set(seen)), default=0)
+        return len(seen) - usual >= 2
 
 
 def _masked(text: str) -> str:

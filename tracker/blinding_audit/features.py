@@ -70,7 +70,10 @@ def _summarise(items: list[Any], path: str, out: dict[str, float]) -> None:
             elif isinstance(value, int | float):
                 sums[key] = sums.get(key, 0.0) + float(value)
     for key, counts in values.items():
-        if len(counts) <= 12:
+        # Categories only: an identifier (every value its own, or a name that says so) counts nothing.
+        distinct = len(items) > 1 and len(counts) == len(items)
+        identifier = distinct or key.endswith(("_id", "_code", "_number"))
+        if len(counts) <= 12 and not identifier:
             for value, count in counts.items():
                 out[f"{path}[*].{key}={value}"] = float(count)
     for key, total in sums.items():
