@@ -126,3 +126,43 @@ def test_the_command_exits_1_on_any_leak_and_passes_its_options_on(runner, monke
     result = runner.invoke(args=args)
     assert result.exit_code == status, result.output
     assert calls == [(40, "postgresql+psycopg://x/y", 5)]
+
+
+def _with_a_stand_in_kit_route(make_app):  # noqa: ANN001, ANN202
+    """The scratch app with `POST /api/v1/containers/issue` as the amended contract has it, built here from
+    today's single-container issue, so that the trial's kit path runs before the real route is merged."""
+    from flask import Blueprint, g, jsonify, request
+
+    from tracker.lots.services import handoff_container
+    from tracker.web.context import uow
+    from tracker.web.guard import requires
+
+    def build(url):  # noqa: ANN001, ANN202
+        app = make_app(url)
+        kits = Blueprint("stand_in_kits", __name__)
+
+        @kits.post("/api/v1/containers/issue")
+        @requires("gmp", "pharmacist")
+        def issue():  # noqa: ANN202
+            body = request.get_json()
+            issued = [
+                handoff_container(uow(), g.actor, cid, "issue", body["location"])["container"]
+                for cid in body["container_ids"]
+            ]
+            answer = [{"container_id": c["container_id"], "lot_number": c["lot_number"]} for c in issued]
+            return jsonify({"issued": answer, "at": None}), 201
+
+        app.extensions["csrf"].exempt(kits)  # as every API blueprint: bearer tokens, never cookies
+        app.register_blueprint(kits)
+        return app
+
+    return build
+
+
+def test_with_kits_issued_to_the_pharmacy_the_trial_thaws_and_prepares_from_the_pharmacys_stock(monkeypatch):
+    monkeypatch.setattr(audit_report, "_scratch_app", _with_a_stand_in_kit_route(audit_report._scratch_app))
+    lines: list[str] = []
+    audit_report.run(lines.append, 12, os.environ.get("TEST_DATABASE_URL"), seed=3)
+    output = "\n".join(lines)
+    assert "kits issued to the pharmacy each morning" in output
+    assert ("a", "qa") in _rows(output)

@@ -144,6 +144,18 @@ class Schedule:
             step()
 
 
+KIT_ROUTE = "/api/v1/containers/issue"
+
+
+def has_kit_route(client: Client) -> bool:
+    """Whether the app issues whole kits to the pharmacy (the amended contract), by its OpenAPI document or
+    its URL map; without it the thaw and the placebo preparation take their container from the store."""
+    paths = client.api.get("/api/v1/openapi.json").get_json()["paths"]
+    if "post" in paths.get(KIT_ROUTE, {}):
+        return True
+    return any(r.rule == KIT_ROUTE and "POST" in r.methods for r in client.app.url_map.iter_rules())
+
+
 def _minutes(rng: random.Random, low: float, high: float) -> dt.timedelta:
     return dt.timedelta(minutes=rng.uniform(low, high))
 
@@ -175,8 +187,7 @@ class Pharmacy:
     def set_up(self) -> None:
         c, rng, trial = self.c, self.rng, self.trial
         c.ensure_users()
-        paths = c.api.get("/api/v1/openapi.json").get_json()["paths"]
-        trial.kit_route = "post" in paths.get("/api/v1/containers/issue", {})
+        trial.kit_route = has_kit_route(c)
         n = trial.participants
         # Every participant gets a kit (one container of each material) when kits exist; the lots hold
         # enough for that with room to spare.
