@@ -8,7 +8,6 @@ import datetime as dt
 import functools
 import html
 import io
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -392,7 +391,3 @@ def _masked(text: str) -> str:
 
 
 PRUNE_AFTER = 16  # preparations read in full before the snapshots keep only the answers that move
-
-
-def json_dumps(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False)

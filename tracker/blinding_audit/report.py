@@ -89,9 +89,12 @@ def _print(echo: Callable[[str], None], results: list[Result], collection, trial
         leak = result.accuracy > THRESHOLD or (result.attack in ("a", "n") and bool(result.names))
         leaks += leak
         flag = "LEAK" if leak else "ok"
+        decided = (
+            f" [{result.decided} of {len(trial.bags)} bags decided]" if result.attack in ("a", "n") else ""
+        )
         echo(
             f"{result.attack}. {ATTACKS[result.attack]:<27} {result.role:<13} {result.accuracy:>8.2f} "
-            f"{result.floor_mean:>5.2f}/{result.floor_max:<5.2f}  {flag}: {result.evidence}"
+            f"{result.floor_mean:>5.2f}/{result.floor_max:<5.2f}  {flag}: {result.evidence}{decided}"
         )
         for name in result.names[:3]:
             echo(f"      names: {name}")
