@@ -179,12 +179,8 @@ def _canonical(fields: dict[str, Any]) -> bytes:
 
 
 def _event_fields(event: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "seq": event["seq"], "at": event["at"], "user": event["user"], "role": event["role"],
-        "action": event["action"], "entity_type": event["entity_type"], "entity_id": event["entity_id"],
-        "before": event["before"], "after": event["after"], "reason": event["reason"],
-        "prev_hash": event["prev_hash"],
-    }  # fmt: skip
+    """The hashed fields of an event as the reader received it (a field it did not receive is None)."""
+    return {key: event.get(key) for key in audit_rules.CANONICAL_FIELDS}
 
 
 # The hidden keys of a bag's preparation event as the open source code writes them, and two variants, so
