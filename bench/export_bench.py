@@ -29,6 +29,7 @@ def run(database_url: str, label: str, events: int) -> None:
     with engine.connect().execution_options(write=True) as conn:
         from sqlalchemy import text
 
+        conn.execute(text("DELETE FROM audit_seal"))
         conn.execute(text("DELETE FROM audit_event"))
         conn.execute(text("DELETE FROM audit_head"))
         conn.execute(text("DELETE FROM login_attempt"))

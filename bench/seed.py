@@ -199,7 +199,7 @@ def seed_history(engine: Engine, bags: int, events: int, batch: int = 10_000) ->
 _EVENT_ROWS = {
     "postgresql": """
         INSERT INTO audit_event (seq, at, username, role, action, entity_type, entity_id, before, after,
-                                 reason, prev_hash, hash, canonical)
+                                 reason, seal, prev_hash, hash, canonical)
         SELECT :head + n,
                CAST(:start AS TIMESTAMP) + n * :step * INTERVAL '1 second',
                (ARRAY['bench_nurse', 'bench_nurse', 'bench_pharmacist', 'bench_nurse'])[n % 4 + 1],
@@ -211,6 +211,7 @@ _EVENT_ROWS = {
                json_build_object('result', 'match',
                                  'participant_id', 'H-' || lpad((n % 100000)::text, 7, '0')),
                NULL,
+               lpad(to_hex(:head + n), 64, 'f'),
                CASE WHEN n = 1 THEN :prev ELSE lpad(to_hex(:head + n - 1), 64, '0') END,
                lpad(to_hex(:head + n), 64, '0'),
                convert_to('{"bench": "bulk-seeded history", "seq": ' || (:head + n) || '}', 'UTF8')
@@ -218,7 +219,7 @@ _EVENT_ROWS = {
     """,
     "sqlite": """
         INSERT INTO audit_event (seq, at, username, role, action, entity_type, entity_id, before, after,
-                                 reason, prev_hash, hash, canonical)
+                                 reason, seal, prev_hash, hash, canonical)
         WITH RECURSIVE numbers(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM numbers WHERE n < :count)
         SELECT :head + n,
                strftime('%Y-%m-%d %H:%M:%S.000000', :start, '+' || CAST(n * :step AS INTEGER) || ' seconds'),
@@ -230,6 +231,7 @@ _EVENT_ROWS = {
                '{"status": "dispatched"}',
                json_object('result', 'match', 'participant_id', printf('H-%07d', n % 100000)),
                NULL,
+               printf('%064x', :head + n),
                CASE WHEN n = 1 THEN :prev ELSE printf('%064x', :head + n - 1) END,
                printf('%064x', :head + n),
                CAST('{"bench": "bulk-seeded history", "seq": ' || (:head + n) || '}' AS BLOB)

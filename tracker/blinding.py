@@ -19,8 +19,10 @@ UNBLINDED_FIELDS: Mapping[str, frozenset[str]] = {
     "bag": frozenset({
         "arm", "material", "lot_number", "thaw_id", "thawed_at", "container_id", "container_status",
         "placebo_lot", "drawn_volume_ml", "dose_viable_cells", "witness", "witnessed_at", "qr_payload",
-        "print_count", "prepared_by", "void_reason",
+        "void_reason",
     }),
+    # The first trail's head, named when it was resealed: a digest over unblinded facts.
+    "audit_trail": frozenset({"archived_head"}),
 }  # fmt: skip
 
 # Records whose every event is unblinded: they exist for one arm only (a thaw feeds only active bags) or
@@ -63,6 +65,12 @@ def split_fields(entity_type: str, data: Mapping[str, Any] | None) -> tuple[dict
         {k: v for k, v in data.items() if k not in hidden},
         {k: v for k, v in data.items() if k in hidden},
     )
+
+
+def declared_in(entity_type: str, schema: type) -> tuple[str, ...]:
+    """The fields of a (marshmallow) answer schema that this declaration makes unblinded: the blinded
+    variant of an answer excludes exactly these (`class Meta: exclude = declared_in(...)`)."""
+    return tuple(sorted(set(schema._declared_fields) & unblinded_fields(entity_type)))
 
 
 def blinded_view(entity_type: str, data: Mapping[str, Any]) -> dict[str, Any]:

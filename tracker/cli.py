@@ -11,7 +11,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from tracker.audit.services import verify_chain
+from tracker.audit.verification import verify_chain
 from tracker.backup import backup, restore
 from tracker.errors import DomainError
 from tracker.roles import ROLES, SYSTEM
@@ -141,9 +141,12 @@ def register_cli(app: Flask) -> None:
         with reader() as work:
             result = verify_chain(work.session)
         if result.ok:
-            click.echo(f"Audit chain intact: {result.events} events.")
+            click.echo(
+                f"Audit chain intact: {result.events} events "
+                f"(and {result.unblinded_events} in the unblinded chain, every seal opened)."
+            )
             return
-        click.echo(f"Audit chain BROKEN at seq {result.broken_seq}: {result.problem}", err=True)
+        click.echo(f"Audit chain BROKEN at {result.where}: {result.problem}", err=True)
         sys.exit(1)
 
     @app.cli.command("backup")
@@ -174,7 +177,7 @@ def register_cli(app: Flask) -> None:
             result = verify_chain(work.session)
         if not result.ok:
             click.echo(
-                f"Restored, but the audit chain is BROKEN at seq {result.broken_seq}: {result.problem}",
+                f"Restored, but the audit chain is BROKEN at {result.where}: {result.problem}",
                 err=True,
             )
             sys.exit(1)

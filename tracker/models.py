@@ -1,7 +1,7 @@
 """Every table, imported in one place so that metadata and migrations see the whole schema."""
 
 import tracker.randomization.allocation  # noqa: F401 - registers the arm table; only that module touches it
-from tracker.audit.models import AuditEvent, AuditHead
+from tracker.audit.models import ArchivedAuditEvent, AuditEvent, AuditHead, AuditSeal, UnblindedAuditEvent
 from tracker.custody.models import CustodyEvent
 from tracker.db import Base
 from tracker.doses.models import Bag, BagPreparation
@@ -15,7 +15,8 @@ from tracker.thaws.models import Thaw
 from tracker.users.models import ApiToken, LoginAttempt, User
 
 __all__ = [
-    "ApiToken", "AuditEvent", "AuditHead", "Base", "LoginAttempt", "Study", "User",
+    "ApiToken", "ArchivedAuditEvent", "AuditEvent", "AuditHead", "AuditSeal", "UnblindedAuditEvent", "Base",
+    "LoginAttempt", "Study", "User",
     "CodeBreak", "Notification", "Participant", "RandomizationCode", "RandomizationList",
     "Container", "CustodyEvent", "Lot",
     "LotSignature", "QcResult", "Bag", "BagPreparation", "Thaw", "Infusion", "Scan",

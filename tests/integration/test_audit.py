@@ -4,7 +4,8 @@ import threading
 
 from sqlalchemy import text
 
-from tracker.audit.services import record_event, verify_chain
+from tracker.audit.services import record_event
+from tracker.audit.verification import verify_chain
 from tracker.roles import SYSTEM
 from tracker.web.context import reader, uow
 
@@ -36,10 +37,11 @@ def test_an_intact_chain_verifies(runner, make_user):
     assert "intact" in result.output
 
 
-def _tamper(app, sql):
+def _tamper(app, *statements):
     engine = app.extensions["tracker"].engine
     with engine.connect().execution_options(write=True) as conn:
-        conn.execute(text(sql))
+        for sql in statements:
+            conn.execute(text(sql))
         conn.commit()
 
 
@@ -71,7 +73,7 @@ def test_editing_the_hashed_bytes_is_caught(app, runner, make_user):
 def test_deleting_a_middle_row_is_caught(app, runner, make_user):
     for role in ("qa", "nurse", "gmp"):
         make_user(role)
-    _tamper(app, "DELETE FROM audit_event WHERE seq = 2")
+    _tamper(app, "DELETE FROM audit_seal WHERE seq = 2", "DELETE FROM audit_event WHERE seq = 2")
     result = _verify(runner)
     assert result.exit_code != 0
     assert "seq 3" in result.output
@@ -80,7 +82,11 @@ def test_deleting_a_middle_row_is_caught(app, runner, make_user):
 def test_deleting_the_last_row_is_caught(app, runner, make_user):
     for role in ("qa", "nurse"):
         make_user(role)
-    _tamper(app, "DELETE FROM audit_event WHERE seq = (SELECT MAX(seq) FROM audit_event)")
+    _tamper(
+        app,
+        "DELETE FROM audit_seal WHERE seq = (SELECT MAX(seq) FROM audit_event)",
+        "DELETE FROM audit_event WHERE seq = (SELECT MAX(seq) FROM audit_event)",
+    )
     result = _verify(runner)
     assert result.exit_code != 0
     assert "BROKEN" in result.output

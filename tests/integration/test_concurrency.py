@@ -14,7 +14,8 @@ from tests.conftest import PASSWORD
 from tests.integration.randomization_support import import_list, list_rows
 from tests.lots_support import passing_lot
 from tracker.audit.models import AuditEvent
-from tracker.audit.services import record_event, verify_chain
+from tracker.audit.services import record_event
+from tracker.audit.verification import verify_chain
 from tracker.lots.models import LotSignature
 from tracker.roles import SYSTEM
 from tracker.web.context import reader, uow

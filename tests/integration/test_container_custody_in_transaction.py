@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
 from tests.lots_support import create_lot, passing_lot
-from tracker.audit.models import AuditEvent
+from tracker.audit.models import AuditEvent, UnblindedAuditEvent
 from tracker.custody.models import CustodyEvent
 from tracker.errors import Conflict
 from tracker.lots.services import consume_container_in, find_container, issue_container_in
@@ -18,10 +18,11 @@ PHARMACIST = Actor(user_id=0, username="pharm.test", full_name="Pharm Test", rol
 
 def _counts(app):
     with app.app_context(), reader() as work:
-        return tuple(
+        custody, sealed, unblinded = (
             work.session.execute(select(func.count()).select_from(m)).scalar_one()
-            for m in (CustodyEvent, AuditEvent)
+            for m in (CustodyEvent, AuditEvent, UnblindedAuditEvent)
         )
+        return custody, sealed + unblinded
 
 
 def test_a_thaw_of_a_stored_container_issues_it_first_and_commits_only_with_the_caller(app, login):

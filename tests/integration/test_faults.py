@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 
 from tests.pharmacy_support import build_trial
 from tracker.audit.models import AuditEvent
-from tracker.audit.services import verify_chain
+from tracker.audit.verification import verify_chain
 from tracker.doses.models import Bag
 from tracker.web.context import reader
 

@@ -15,12 +15,12 @@ import pytest
 import zxingcpp
 from marshmallow import Schema, fields
 from pypdf import PdfReader
-from sqlalchemy import select
 
 from tests.integration.randomization_support import mentions_an_arm
 from tests.pharmacy_support import CELL_LOT, VEHICLE_LOT, build_trial
 from tests.unit.labelkit import drawing_operators, page_contents
-from tracker.audit.models import AuditEvent
+from tracker.audit.services import AuditFilter, list_events
+from tracker.roles import Actor
 from tracker.web.context import reader
 
 A4_POINTS = (595.2756, 841.8898)
@@ -100,15 +100,13 @@ def _print_events(trial, bag: dict) -> list[dict]:
 
 
 def _print_reasons(app, bag: dict) -> list[tuple[str, str | None]]:
-    """(action, reason) of each print of the bag, from the trail itself: a blinded reader of the audit API
-    is not shown what pharmacists wrote about a bag."""
+    """(action, reason) of each print of the bag, from the trail as an unblinded reader holds it: what a
+    pharmacist writes about a bag is sealed for blinded readers."""
+    pharmacist = Actor(user_id=0, username="reader", full_name="Reader", role="pharmacist")
+    flt = AuditFilter(entity_type="bag", entity_id=bag["bag_id"])
     with app.app_context(), reader() as work:
-        events = work.session.execute(
-            select(AuditEvent)
-            .where(AuditEvent.entity_type == "bag", AuditEvent.entity_id == bag["bag_id"])
-            .order_by(AuditEvent.seq)
-        ).scalars()
-        return [(e.action, e.reason) for e in events if e.action in ("print_label", "reprint_label")]
+        events = list_events(work.session, pharmacist, flt)
+    return [(e["action"], e["reason"]) for e in events if e["action"] in ("print_label", "reprint_label")]
 
 
 def _send(trial, bag: dict, body: dict | None = None):

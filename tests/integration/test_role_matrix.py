@@ -18,6 +18,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/v1/audit"): ("qa", "admin"),
     ("GET", "/api/v1/audit/export.csv"): ("qa", "admin"),
     ("GET", "/api/v1/audit/export.pdf"): ("qa", "admin"),
+    ("GET", "/api/v1/audit/unblinded"): ("pharmacist", "statistician"),
     # pharmacy (issue 5)
     ("POST", "/api/v1/thaws"): ("pharmacist",),
     ("GET", "/api/v1/thaws"): ("pharmacist",),

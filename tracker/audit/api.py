@@ -10,7 +10,8 @@ from itertools import islice
 from flask import Response, current_app, g, stream_with_context
 
 from tracker.audit.schemas import AuditPage, AuditQuery
-from tracker.audit.services import AuditFilter, chain_head, iter_events, list_events
+from tracker.audit.services import AuditFilter, chain_head, iter_events, list_events, list_unblinded_events
+from tracker.blinding import UNBLINDED_ROLES
 from tracker.db import utcnow
 from tracker.errors import Invalid
 from tracker.reports.pdf import Provenance, Section, render_report
@@ -44,7 +45,18 @@ def list_audit(query: dict):
     flt = _filter(query)
     with reader() as work:
         events = list_events(work.session, g.actor, flt)
-    # The next page starts after the last row read, even when redaction hid some of it.
+    # Every reader sees every event of the sealed chain, so a short page is the last one.
+    next_after = events[-1]["seq"] if len(events) == flt.limit else None
+    return answer(AuditPage(), {"events": events, "next_after_seq": next_after})
+
+
+@endpoint(bp, "/audit/unblinded", "GET", roles=tuple(sorted(UNBLINDED_ROLES)),
+          summary="The unblinded chain (thaws, what happens to containers in the pharmacy), paged",
+          query=AuditQuery, answers={200: AuditPage})  # fmt: skip
+def list_unblinded_audit(query: dict):
+    flt = _filter(query)
+    with reader() as work:
+        events = list_unblinded_events(work.session, g.actor, flt)
     next_after = events[-1]["seq"] if len(events) == flt.limit else None
     return answer(AuditPage(), {"events": events, "next_after_seq": next_after})
 

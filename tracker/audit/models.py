@@ -1,17 +1,20 @@
-"""Audit events (append-only) and the chain head that serialises writers."""
+"""Audit events (append-only) in two chains, the seals that hide unblinded facts, and the chain heads that
+serialise writers. See tracker/audit/rules.py for what each chain holds."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.db import Base
 
 
 class AuditEvent(Base):
+    """The sealed chain: every reader sees these rows whole; unblinded facts are only in their seal."""
+
     __tablename__ = "audit_event"
     __table_args__ = (
         Index("ix_audit_event_entity", "entity_type", "entity_id", "seq"),
@@ -28,14 +31,70 @@ class AuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
+    seal: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The exact bytes that were hashed; verification hashes these, never a re-encoding.
     canonical: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class AuditSeal(Base):
+    """What a sealed-chain event's seal hides, and the secret salt that makes the seal a commitment.
+    Unblinded: read only for unblinded readers and by verification."""
+
+    __tablename__ = "audit_seal"
+
+    seq: Mapped[int] = mapped_column(ForeignKey("audit_event.seq"), primary_key=True, autoincrement=False)
+    salt: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed: Mapped[dict[str, Any]] = mapped_column(JSON)
+    canonical: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class UnblindedAuditEvent(Base):
+    """The unblinded chain: events that exist for one arm only, or whose time says which material was used."""
+
+    __tablename__ = "audit_unblinded_event"
+    __table_args__ = (Index("ix_audit_unblinded_event_entity", "entity_type", "entity_id", "seq"),)
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime]
+    username: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(40))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(80))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    canonical: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ArchivedAuditEvent(Base):
+    """The first trail (one chain, hashed over unblinded facts), kept unchanged when it was resealed into the
+    two chains (migration 0011); never shown to a reader, verified by `audit verify`."""
+
+    __tablename__ = "audit_event_v1"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime]
+    username: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(40))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(80))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    canonical: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class AuditHead(Base):
-    """One row naming the last event: locked by every writer, and a witness against a truncated tail."""
+    """One row per chain naming its last event: locked by every writer, and a witness against a truncated
+    tail."""
 
     __tablename__ = "audit_head"
 

@@ -1,42 +1,48 @@
-"""Canonical encoding and hashing of audit events, and what blinded readers may not see."""
+"""Canonical encoding, hashing and sealing of audit events (pure).
+
+The trail has two chains. The *sealed chain* holds every event that happens alike for both arms; every reader
+sees all of it, and where an event carries unblinded facts (tracker/blinding.py) they are replaced by a
+*seal*: an HMAC-SHA256 commitment keyed with 256 bits of fresh secret randomness, kept with the unblinded
+record. A blinded reader can recompute every hash it sees, and no hash or seal it sees can be tested against
+a guess of hidden data. The *unblinded chain* holds the events that are themselves unblinded (a thaw, what
+happens to a container in the pharmacy); no blinded reader sees any of it, so its existence leaves no gap.
+Each seal also commits to the unblinded chain's head at that moment, so that the sealed chain, and the
+signatures over it, prove the unblinded chain too."""
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
 import hashlib
+import hmac
 import json
+import secrets
+from dataclasses import dataclass
 from typing import Any
 
-GENESIS_HASH = "0" * 64
+from tracker import blinding
 
-# The fields of an event that are hashed, in the canonical encoding's key names.
-CANONICAL_FIELDS = (
+GENESIS_HASH = "0" * 64
+SALT_BYTES = 32  # 256 bits: the contract asks for at least 128
+
+# The fields of a sealed-chain event that are hashed, in the canonical encoding's key names.
+SEALED_CHAIN_FIELDS = (
+    "seq", "at", "user", "role", "action", "entity_type", "entity_id",
+    "before", "after", "reason", "seal", "prev_hash",
+)  # fmt: skip
+# The fields of an unblinded-chain event (and of the first trail's events, kept as an archive).
+UNBLINDED_CHAIN_FIELDS = (
     "seq", "at", "user", "role", "action", "entity_type", "entity_id",
     "before", "after", "reason", "prev_hash",
 )  # fmt: skip
+# What a seal commits to.
+SEAL_FIELDS = ("seq", "before", "after", "reason", "unblinded_head")
 
 # Entity types a reader may filter on (the singular snake_case resource names of the contract).
 ENTITY_TYPES = (
     "lot", "container", "participant", "thaw", "bag", "infusion", "scan", "user", "study",
-    "randomization_list",
+    "randomization_list", "audit_trail",
 )  # fmt: skip
-
-# What a blinded reader never receives: whole entity types, and keys inside before/after per entity type.
-# Feature modules extend these where they write unblinded facts into an event.
-BLINDED_HIDDEN_ENTITY_TYPES: set[str] = {"thaw"}
-BLINDED_HIDDEN_KEYS: dict[str, set[str]] = {
-    "participant": {"arm"},
-    # Knowing the block sizes helps a blinded person guess the last allocations of a block.
-    "randomization_list": {"block_sizes"},
-    "bag": {
-        "arm", "material", "lot_number", "thaw_id", "thawed_at", "container_id", "container_status",
-        "placebo_lot", "drawn_volume_ml", "dose_viable_cells", "witness", "witnessed_at", "qr_payload",
-    },
-}  # fmt: skip
-# Free text that unblinded staff wrote about these entities (a void's reason, say) may name what is in a bag.
-BLINDED_HIDDEN_UNBLINDED_REASONS = {"bag"}
-UNBLINDED_WRITERS = {"pharmacist", "statistician"}
 
 
 def _jsonable(value: Any) -> Any:
@@ -58,29 +64,60 @@ def normalise(data: dict[str, Any] | None) -> dict[str, Any] | None:
     return json.loads(json.dumps(data, default=_jsonable))
 
 
-def canonical_bytes(fields: dict[str, Any]) -> bytes:
+def _encode(data: dict[str, Any]) -> bytes:
     return json.dumps(
-        {key: fields[key] for key in CANONICAL_FIELDS},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode("utf-8")
+
+
+def canonical_bytes(fields: dict[str, Any], names: tuple[str, ...] = SEALED_CHAIN_FIELDS) -> bytes:
+    return _encode({key: fields[key] for key in names})
 
 
 def event_hash(canonical: bytes) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
-def redact_for_blinded(event: dict[str, Any]) -> dict[str, Any] | None:
-    """The event as a blinded reader may see it, or None when it must not be shown at all."""
-    if event["entity_type"] in BLINDED_HIDDEN_ENTITY_TYPES:
-        return None
-    hidden = BLINDED_HIDDEN_KEYS.get(event["entity_type"], set())
-    redacted = dict(event)
-    if event["entity_type"] in BLINDED_HIDDEN_UNBLINDED_REASONS and event["role"] in UNBLINDED_WRITERS:
-        redacted["reason"] = None
-    for side in ("before", "after"):
-        if redacted.get(side):
-            redacted[side] = {k: v for k, v in redacted[side].items() if k not in hidden}
-    return redacted
+def new_salt() -> bytes:
+    return secrets.token_bytes(SALT_BYTES)
+
+
+def seal_of(salt: bytes, sealed_canonical: bytes) -> str:
+    """The commitment a blinded reader sees: without the salt, no guess of the sealed data can be tested."""
+    return hmac.new(salt, sealed_canonical, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Split:
+    """An event divided into what every reader may see and what only the seal carries."""
+
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None
+    sealed_before: dict[str, Any]
+    sealed_after: dict[str, Any]
+    sealed_reason: str | None
+
+
+def split_event(
+    entity_type: str,
+    writer_role: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    reason: str | None,
+) -> Split:
+    """Divide a (normalised) event by the one declaration of what is unblinded."""
+    visible_before, hidden_before = blinding.split_fields(entity_type, before)
+    visible_after, hidden_after = blinding.split_fields(entity_type, after)
+    hide_reason = reason is not None and blinding.note_is_unblinded(entity_type, writer_role)
+    return Split(
+        visible_before, visible_after, None if hide_reason else reason,
+        hidden_before, hidden_after, reason if hide_reason else None,
+    )  # fmt: skip
+
+
+def merged(visible: dict[str, Any] | None, hidden: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A side of an event as an unblinded reader sees it: what everyone sees plus what was sealed."""
+    if not hidden:
+        return visible
+    return {**(visible or {}), **hidden}

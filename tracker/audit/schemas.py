@@ -32,6 +32,9 @@ class AuditEventOut(Schema):
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)
     reason = fields.String(allow_none=True)
+    # The commitment to the event's unblinded facts (sealed chain only): a blinded reader hashes it with the
+    # rest, and cannot open it.
+    seal = fields.String(allow_none=True)
     prev_hash = fields.String()
     hash = fields.String()
 

@@ -1,31 +1,54 @@
-"""Writing, reading and verifying the audit chain. Every write happens inside the caller's transaction."""
+"""Writing and reading the audit trail's two chains. Every write happens inside the caller's transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from hashlib import sha256
 from typing import Any
 
-import orjson
-from sqlalchemy import String, Text, cast, insert, select, type_coerce, update
+from sqlalchemy import Connection, Select, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from tracker import blinding
 from tracker.audit import rules
-from tracker.audit.models import AuditEvent, AuditHead
+from tracker.audit.models import AuditEvent, AuditHead, AuditSeal, UnblindedAuditEvent
 from tracker.db import utcnow
-from tracker.roles import Actor, is_unblinded
+from tracker.errors import Forbidden
+from tracker.roles import Actor
 
-HEAD_ID = 1
-_TABLE = AuditEvent.__table__
+SEALED_HEAD, UNBLINDED_HEAD = 1, 2
+_SEALED = AuditEvent.__table__
+_SEALS = AuditSeal.__table__
+_UNBLINDED = UnblindedAuditEvent.__table__
 _HEAD = AuditHead.__table__
-# Built once: every write of the app runs these.
-_LOCK_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID).with_for_update()
-_INSERT_EVENT = insert(_TABLE)
-_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == HEAD_ID)
+# Built once: every write of the app runs these. Every writer locks the sealed chain's head, whichever chain
+# it extends, so that writers are serialised in one order and each seal names the unblinded head of its time.
+_LOCK_HEADS = (
+    select(_HEAD.c.id, _HEAD.c.seq, _HEAD.c.hash)
+    .where(_HEAD.c.id.in_((SEALED_HEAD, UNBLINDED_HEAD)))
+    .order_by(_HEAD.c.id)
+    .with_for_update()
+)
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == bindparam("head_id"))
+
+
+def _locked_heads(conn: Connection) -> dict[int, tuple[int, str]]:
+    heads = {row.id: (row.seq, row.hash) for row in conn.execute(_LOCK_HEADS)}
+    for head_id in (SEALED_HEAD, UNBLINDED_HEAD):
+        if head_id not in heads:
+            conn.execute(insert(_HEAD), {"id": head_id, "seq": 0, "hash": rules.GENESIS_HASH})
+            heads[head_id] = (0, rules.GENESIS_HASH)
+    return heads
+
+
+def chain_time(session: Session) -> dt.datetime:
+    """Lock the trail and give the time this transaction's event will carry. A use case whose record shows a
+    time of its own (a bag's `prepared_at`) takes it from here and passes it to `record_event`, so that the
+    record, its custody and its audit event carry one value, fixed before any work that differs by arm."""
+    session.flush()
+    _locked_heads(session.connection())
+    return utcnow()
 
 
 def record_event(
@@ -38,59 +61,82 @@ def record_event(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str | None = None,
-) -> AuditEvent:
-    """Append one event to the chain, in the same transaction as the change it records.
+    at: dt.datetime | None = None,
+) -> None:
+    """Append one event, in the same transaction as the change it records: to the unblinded chain when the
+    declaration says the event itself is unblinded, else to the sealed chain with its unblinded facts sealed.
 
     Written with Core statements rather than the ORM's unit of work: every write of the app comes here, and
     on SQLite the time between the first statement and the commit holds the database's one write lock."""
-    # What the use case changed is written first, then the event, through the session's connection: Core
-    # statements need none of the ORM's bookkeeping.
+    # What the use case changed is written first, then the event, through the session's connection.
     session.flush()
-    conn = session.connection()
-    # Locking the head row serialises writers (a row lock on PostgreSQL; SQLite writers already hold
-    # the database lock from BEGIN IMMEDIATE), so two transactions can never extend the same head.
-    head = conn.execute(_LOCK_HEAD).first()
-    head_seq, head_hash = head if head is not None else (0, rules.GENESIS_HASH)
-    at = utcnow()
+    append_event(
+        session.connection(),
+        at=at or utcnow(),
+        username=actor.username,
+        role=actor.role,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        before=rules.normalise(before),
+        after=rules.normalise(after),
+        reason=reason,
+    )
+    # An ORM copy of a head loaded earlier in this transaction must not answer the old values.
+    for head_id in (SEALED_HEAD, UNBLINDED_HEAD):
+        cached = session.identity_map.get(session.identity_key(AuditHead, head_id))
+        if cached is not None:
+            session.expire(cached)
+
+
+def append_event(conn: Connection, *, at: dt.datetime, **event: Any) -> str:
+    """Append one (normalised) event to the chain it belongs to; returns the chain's name. Used by
+    `record_event` and by the migration that resealed the first trail."""
+    # Locking the heads serialises writers (a row lock on PostgreSQL; SQLite writers already hold the
+    # database lock from BEGIN IMMEDIATE), so two transactions can never extend the same head.
+    heads = _locked_heads(conn)
     fields = {
-        "seq": head_seq + 1,
-        "at": at.isoformat(),
-        "user": actor.username,
-        "role": actor.role,
-        "action": action,
-        "entity_type": entity_type,
-        "entity_id": str(entity_id),
-        "before": rules.normalise(before),
-        "after": rules.normalise(after),
-        "reason": reason,
-        "prev_hash": head_hash,
-    }
-    canonical = rules.canonical_bytes(fields)
-    row = {
-        "seq": fields["seq"],
-        "at": at,
-        "username": actor.username,
-        "role": actor.role,
-        "action": action,
-        "entity_type": entity_type,
-        "entity_id": fields["entity_id"],
-        "before": fields["before"],
-        "after": fields["after"],
-        "reason": reason,
-        "prev_hash": head_hash,
-        "hash": rules.event_hash(canonical),
-        "canonical": canonical,
-    }
-    conn.execute(_INSERT_EVENT, row)
-    if head is None:
-        conn.execute(insert(_HEAD), {"id": HEAD_ID, "seq": row["seq"], "hash": row["hash"]})
-    else:
-        conn.execute(_MOVE_HEAD, {"seq": row["seq"], "hash": row["hash"]})
-    # An ORM copy of the head loaded earlier in this transaction must not answer the old values.
-    cached = session.identity_map.get(session.identity_key(AuditHead, HEAD_ID))
-    if cached is not None:
-        session.expire(cached)
-    return AuditEvent(**row)
+        "at": at.isoformat(), "user": event["username"], "role": event["role"], "action": event["action"],
+        "entity_type": event["entity_type"], "entity_id": event["entity_id"],
+    }  # fmt: skip
+    columns = {key: event[key] for key in ("username", "role", "action", "entity_type", "entity_id")}
+    if blinding.is_unblinded_event(event["entity_type"], event["action"]):
+        seq, prev_hash = heads[UNBLINDED_HEAD][0] + 1, heads[UNBLINDED_HEAD][1]
+        fields |= {"seq": seq, "before": event["before"], "after": event["after"], "reason": event["reason"]}
+        canonical = rules.canonical_bytes({**fields, "prev_hash": prev_hash}, rules.UNBLINDED_CHAIN_FIELDS)
+        digest = rules.event_hash(canonical)
+        conn.execute(
+            insert(_UNBLINDED),
+            {**columns, "seq": seq, "at": at, "before": event["before"], "after": event["after"],
+             "reason": event["reason"], "prev_hash": prev_hash, "hash": digest, "canonical": canonical},
+        )  # fmt: skip
+        conn.execute(_MOVE_HEAD, {"head_id": UNBLINDED_HEAD, "seq": seq, "hash": digest})
+        return "unblinded"
+    split = rules.split_event(
+        event["entity_type"], event["role"], event["before"], event["after"], event["reason"]
+    )
+    seq, prev_hash = heads[SEALED_HEAD][0] + 1, heads[SEALED_HEAD][1]
+    sealed = {
+        "seq": seq, "before": split.sealed_before, "after": split.sealed_after, "reason": split.sealed_reason,
+        "unblinded_head": {"seq": heads[UNBLINDED_HEAD][0], "hash": heads[UNBLINDED_HEAD][1]},
+    }  # fmt: skip
+    sealed_canonical = rules.canonical_bytes(sealed, rules.SEAL_FIELDS)
+    salt = rules.new_salt()
+    seal = rules.seal_of(salt, sealed_canonical)
+    fields |= {
+        "seq": seq, "before": split.before, "after": split.after, "reason": split.reason, "seal": seal,
+        "prev_hash": prev_hash,
+    }  # fmt: skip
+    canonical = rules.canonical_bytes(fields, rules.SEALED_CHAIN_FIELDS)
+    digest = rules.event_hash(canonical)
+    conn.execute(
+        insert(_SEALED),
+        {**columns, "seq": seq, "at": at, "before": split.before, "after": split.after, "seal": seal,
+         "reason": split.reason, "prev_hash": prev_hash, "hash": digest, "canonical": canonical},
+    )  # fmt: skip
+    conn.execute(insert(_SEALS), {"seq": seq, "salt": salt, "sealed": sealed, "canonical": sealed_canonical})
+    conn.execute(_MOVE_HEAD, {"head_id": SEALED_HEAD, "seq": seq, "hash": digest})
+    return "sealed"
 
 
 @dataclass(frozen=True)
@@ -103,23 +149,22 @@ class AuditFilter:
     until: dt.datetime | None = None
 
 
-def _filtered(flt: AuditFilter, *columns: Any):  # noqa: ANN202
-    query = select(*columns) if columns else select(AuditEvent)
-    query = query.where(AuditEvent.seq > flt.after_seq).order_by(AuditEvent.seq)
+def _filtered(table: Table, flt: AuditFilter, columns: list[Any]) -> Select:
+    query = select(*columns).where(table.c.seq > flt.after_seq).order_by(table.c.seq)
     if flt.entity_type:
-        query = query.where(AuditEvent.entity_type == flt.entity_type)
+        query = query.where(table.c.entity_type == flt.entity_type)
     if flt.entity_id:
-        query = query.where(AuditEvent.entity_id == flt.entity_id)
+        query = query.where(table.c.entity_id == flt.entity_id)
     if flt.since:
-        query = query.where(AuditEvent.at >= flt.since)
+        query = query.where(table.c.at >= flt.since)
     if flt.until:
-        query = query.where(AuditEvent.at <= flt.until)
+        query = query.where(table.c.at <= flt.until)
     return query
 
 
-def event_view(event: Any) -> dict[str, Any]:
-    """An event (an ORM object or a plain row of its columns) as the API answers it."""
-    return {
+def event_view(event: Any, sealed: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An event row as the API answers it; with `sealed` (unblinded readers), its sealed facts merged in."""
+    view = {
         "seq": event.seq,
         "at": event.at,
         "user": event.username,
@@ -131,21 +176,38 @@ def event_view(event: Any) -> dict[str, Any]:
         "before": event.before,
         "after": event.after,
         "reason": event.reason,
+        "seal": getattr(event, "seal", None),
         "prev_hash": event.prev_hash,
         "hash": event.hash,
     }
+    if sealed is not None:
+        view["before"] = rules.merged(event.before, sealed["before"])
+        view["after"] = rules.merged(event.after, sealed["after"])
+        view["reason"] = sealed["reason"] if sealed["reason"] is not None else event.reason
+    return view
 
 
-def _as_reader_may_see(actor: Actor, view: dict[str, Any]) -> dict[str, Any] | None:
-    return view if is_unblinded(actor.role) else rules.redact_for_blinded(view)
+_EVENT_COLUMNS = [c for c in _SEALED.c if c.name != "canonical"]
+_UNBLINDED_COLUMNS = [c for c in _UNBLINDED.c if c.name != "canonical"]
+
+
+def _query(actor: Actor, flt: AuditFilter) -> Select:
+    """The sealed chain as this reader may read it: the rows themselves, and for an unblinded reader the
+    sealed facts beside them (the salt never leaves the database)."""
+    if not actor.unblinded:
+        return _filtered(_SEALED, flt, _EVENT_COLUMNS)
+    return _filtered(_SEALED, flt, [*_EVENT_COLUMNS, _SEALS.c.sealed]).join(
+        _SEALS, _SEALS.c.seq == _SEALED.c.seq
+    )
+
+
+def _view(actor: Actor, row: Any) -> dict[str, Any]:
+    return event_view(row, row.sealed if actor.unblinded else None)
 
 
 def list_events(session: Session, actor: Actor, flt: AuditFilter) -> list[dict[str, Any]]:
-    events = session.execute(_filtered(flt).limit(flt.limit)).scalars()
-    return [v for e in events if (v := _as_reader_may_see(actor, event_view(e))) is not None]
-
-
-_EXPORT_COLUMNS = [c for c in AuditEvent.__table__.c if c.name != "canonical"]
+    """One page of the sealed chain. Every reader sees every event, so pages have no gaps."""
+    return [_view(actor, row) for row in session.execute(_query(actor, flt).limit(flt.limit))]
 
 
 def iter_events(
@@ -155,118 +217,23 @@ def iter_events(
     after = flt.after_seq
     while True:
         page_filter = AuditFilter(after, batch, flt.entity_type, flt.entity_id, flt.since, flt.until)
-        page = session.execute(_filtered(page_filter, *_EXPORT_COLUMNS).limit(batch)).all()
+        page = session.execute(_query(actor, page_filter).limit(batch)).all()
         if not page:
             return
         for row in page:
-            view = _as_reader_may_see(actor, event_view(row))
-            if view is not None:
-                yield view
+            yield _view(actor, row)
         after = page[-1].seq
 
 
+def list_unblinded_events(session: Session, actor: Actor, flt: AuditFilter) -> list[dict[str, Any]]:
+    """One page of the unblinded chain, for unblinded readers only."""
+    if not actor.unblinded:
+        raise Forbidden("The unblinded audit chain is for unblinded roles", code="wrong_role")
+    rows = session.execute(_filtered(_UNBLINDED, flt, _UNBLINDED_COLUMNS).limit(flt.limit))
+    return [event_view(row) for row in rows]
+
+
 def chain_head(session: Session) -> tuple[int, str]:
-    head = session.get(AuditHead, HEAD_ID)
+    """The sealed chain's head: what reports and exports cite, and what every reader can check."""
+    head = session.get(AuditHead, SEALED_HEAD)
     return (head.seq, head.hash) if head else (0, rules.GENESIS_HASH)
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    ok: bool
-    events: int
-    broken_seq: int | None = None
-    problem: str | None = None
-
-
-# Raw column values (no type processing): verification reads every event ever written, so it parses only what
-# it compares, and the same way on every database.
-_VERIFY_COLUMNS = [
-    # JSON as text: orjson parses it faster than PostgreSQL's driver does.
-    cast(_TABLE.c[name], Text) if name in ("before", "after")
-    else type_coerce(_TABLE.c[name], String) if name == "at"
-    else _TABLE.c[name]
-    for name in (
-        "seq", "at", "username", "role", "action", "entity_type", "entity_id",
-        "before", "after", "reason", "prev_hash", "hash", "canonical",
-    )
-]  # fmt: skip
-
-_SCALAR_KEYS = ("seq", "user", "role", "action", "entity_type", "entity_id", "reason", "prev_hash")
-# The canonical encoding writes every time in UTC with this suffix; the column holds it as naive UTC.
-_UTC_SUFFIX = "+00:00"
-
-
-def _row_problem(row: Any, expected_seq: int, prev_hash: str) -> str | None:
-    """What is wrong with one stored event, or None. Kept lean: it runs for every event ever recorded."""
-    (seq, at, username, role, action, entity_type, entity_id) = row[:7]
-    (before, after, reason, row_prev, digest, canonical) = row[7:]
-    if sha256(canonical).hexdigest() != digest:
-        return "hash does not match the stored event"
-    if seq != expected_seq:
-        return f"sequence gap: expected seq {expected_seq}"
-    if row_prev != prev_hash:
-        return "prev_hash does not match the previous event's hash"
-    stored = orjson.loads(canonical)
-    columns = (seq, username, role, action, entity_type, entity_id, reason, row_prev)
-    if (
-        stored["seq"], stored["user"], stored["role"], stored["action"], stored["entity_type"],
-        stored["entity_id"], stored["reason"], stored["prev_hash"],
-    ) != columns:  # fmt: skip
-        key = next(k for k, v in zip(_SCALAR_KEYS, columns, strict=True) if stored[k] != v)
-        return f"column {key} differs from the hashed event"
-    # SQLite hands JSON columns back as text, PostgreSQL's driver as parsed values.
-    if (orjson.loads(before) if before.__class__ is str else before) != stored["before"]:
-        return "column before differs from the hashed event"
-    if (orjson.loads(after) if after.__class__ is str else after) != stored["after"]:
-        return "column after differs from the hashed event"
-    stored_at = stored["at"]
-    column_at = dt.datetime.fromisoformat(at) if at.__class__ is str else at
-    if not stored_at.endswith(_UTC_SUFFIX) or dt.datetime.fromisoformat(stored_at[:-6]) != column_at:
-        return "column at differs from the hashed event"
-    return None
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Verification allocates millions of short-lived objects and makes no cycles; left on, the cyclic
-    collector would rescan each batch of rows again and again (a quarter of the run in the audit bench)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def verify_chain(session: Session, batch: int = 20_000) -> VerifyResult:
-    """Walk the chain from the start; report the first row that breaks it."""
-    with _cyclic_gc_paused():
-        return _walk_chain(session, batch)
-
-
-def _walk_chain(session: Session, batch: int) -> VerifyResult:
-    prev_hash, count = rules.GENESIS_HASH, 0
-    # One query streamed in batches (a server-side cursor on PostgreSQL), as Core rows: verification reads
-    # every event ever written, in one snapshot.
-    result = (
-        session.connection()
-        .execution_options(stream_results=True, yield_per=batch)
-        .execute(select(*_VERIFY_COLUMNS).order_by(_TABLE.c.seq))
-    )
-    with result:
-        for rows in result.partitions():
-            for row in rows:
-                problem = _row_problem(row, count + 1, prev_hash)
-                if problem:
-                    return VerifyResult(False, count, row[0], problem)
-                prev_hash, count = row[11], count + 1
-    head_seq, head_hash = chain_head(session)
-    if (head_seq, head_hash) != (count, prev_hash):
-        return VerifyResult(
-            False,
-            count,
-            count + 1 if head_seq > count else head_seq,
-            "chain head disagrees: events missing at the end",
-        )
-    return VerifyResult(True, count)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.audit.rules import UNBLINDED_WRITERS
+from tracker import blinding
 from tracker.audit.services import record_event
 from tracker.custody import rules
 from tracker.custody.models import CustodyEvent
@@ -141,7 +141,7 @@ def decide_quarantine(
 
 def _custody_view(reader: Actor, event: CustodyEvent) -> dict[str, Any]:
     # A pharmacist's free text may say what is in the bag: blinded readers get the event without it.
-    hide_note = not reader.unblinded and event.role in UNBLINDED_WRITERS
+    hide_note = not reader.unblinded and blinding.note_is_unblinded("bag", event.role)
     return {
         "kind": "custody",
         "action": event.action,

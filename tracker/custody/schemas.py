@@ -11,7 +11,6 @@ def _not_blank(value: str) -> None:
 
 
 class CustodyEventOut(Schema):
-    event_id = fields.Integer(required=True)
     subject_type = fields.String(required=True)
     subject_id = fields.String(required=True)
     action = fields.String(required=True)

@@ -1,7 +1,8 @@
-"""Dose and bag schemas. The blinded bag answer is its own class: no arm, material, lot or thaw field."""
+"""Dose and bag schemas. The blinded bag answer is its own class, without the fields declared unblinded."""
 
 from marshmallow import Schema, fields, validate
 
+from tracker import blinding
 from tracker.doses.rules import SHEET_MAX_BAGS
 
 _POSITIVE = validate.Range(min=0, min_inclusive=False, max=10_000)
@@ -34,8 +35,8 @@ class PrepareRequest(Schema):
     witness_password = fields.String(load_only=True, validate=validate.Length(max=1024))
 
 
-class BagBlinded(Schema):
-    """For nurses and investigators: identical in shape and content for every arm."""
+class BagUnblinded(Schema):
+    """For the pharmacist: the bag and what went into it."""
 
     bag_id = fields.String(required=True)
     randomization_code = fields.String(required=True)
@@ -48,11 +49,6 @@ class BagBlinded(Schema):
     use_by = fields.AwareDateTime(required=True)
     expires_at = fields.AwareDateTime(required=True)
     voided_at = fields.AwareDateTime(allow_none=True)
-
-
-class BagUnblinded(BagBlinded):
-    """For the pharmacist: what went into the bag."""
-
     arm = fields.String(required=True)
     material = fields.String()
     lot_number = fields.String()
@@ -67,6 +63,14 @@ class BagUnblinded(BagBlinded):
     print_count = fields.Integer()
     prepared_by = fields.String()
     void_reason = fields.String(allow_none=True)
+
+
+class BagBlinded(BagUnblinded):
+    """For blinded roles: identical in shape and content for every arm; the fields tracker/blinding.py
+    declares unblinded are left out."""
+
+    class Meta:
+        exclude = blinding.declared_in("bag", BagUnblinded)
 
 
 class BagList(Schema):

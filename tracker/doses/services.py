@@ -20,7 +20,8 @@ from labels import (
     render_sheet_pdf,
     send_zpl,
 )
-from tracker.audit.services import record_event
+from tracker import blinding
+from tracker.audit.services import chain_time, record_event
 from tracker.custody.services import append_event
 from tracker.db import UnitOfWork, utcnow
 from tracker.doses import rules
@@ -253,10 +254,11 @@ def prepare_dose(
     """Make the bag for a randomization code: cells from a thaw for an active code, one vehicle container
     for a placebo code. The bag itself carries nothing that differs between the arms."""
     witness = _witness(witness_uow, actor, data, policy)
-    now = utcnow()
-    prepared_at = data.get("prepared_at") or now
     with uow:
         session = uow.session
+        # One time for the bag, its custody and its audit event, taken before any work that differs by arm.
+        now = chain_time(session)
+        prepared_at = data.get("prepared_at") or now
         study = current_study(session)
         participant = _participant_of_code(session, data["randomization_code"], lock=True)
         code = participant.randomization_code
@@ -328,9 +330,9 @@ def prepare_dose(
         session.add(preparation)
         append_event(session, actor, "bag", bag_id, "prepare", PHARMACY, at=prepared_at)
         session.flush()
-        # One audit event whatever the arm; every unblinded key is hidden from blinded readers (audit rules).
+        # One audit event whatever the arm; its unblinded keys are sealed (tracker/blinding.py).
         record_event(
-            session, actor, "prepare", "bag", bag_id,
+            session, actor, "prepare", "bag", bag_id, at=now,
             after={
                 **_blinded_fields(bag, now), **_unblinded_fields(preparation, thaw),
                 "container_status": container.status,
@@ -403,18 +405,18 @@ def _preparation(session: Session, bag: Bag) -> tuple[BagPreparation, Thaw | Non
 def bag_view(session: Session, actor: Actor, bag: Bag, now: dt.datetime | None = None) -> dict[str, Any]:
     """The bag as this actor may see it: the preparation's facts only for an unblinded reader."""
     now = now or utcnow()
-    view = _blinded_fields(bag, now)
-    if actor.unblinded:
-        preparation, thaw = _preparation(session, bag)
-        view.update(_unblinded_fields(preparation, thaw))
-        view.update(
-            arm=allocation.arm_of(session, actor, bag.randomization_code),
-            qr_payload=bag.qr_payload,
-            print_count=bag.print_count,
-            prepared_by=bag.prepared_by,
-            void_reason=bag.void_reason,
-        )
-    return view
+    view = {**_blinded_fields(bag, now), "print_count": bag.print_count, "prepared_by": bag.prepared_by}
+    if not actor.unblinded:
+        # The preparation is never even read for a blinded reader; the declaration guards the rest.
+        return blinding.blinded_view("bag", view)
+    preparation, thaw = _preparation(session, bag)
+    return {
+        **view,
+        **_unblinded_fields(preparation, thaw),
+        "arm": allocation.arm_of(session, actor, bag.randomization_code),
+        "qr_payload": bag.qr_payload,
+        "void_reason": bag.void_reason,
+    }
 
 
 def get_bag(uow: UnitOfWork, actor: Actor, bag_id: str) -> dict[str, Any]:

@@ -1,9 +1,10 @@
-"""Participant schemas. The blinded answer is its own class with no arm field at all (not a filtered one)."""
+"""Participant schemas. The blinded answer is its own class, without the fields declared unblinded."""
 
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from tracker import blinding
 from tracker.doses.schemas import BagBlinded, BagUnblinded
 from tracker.infusions.schemas import InfusionAnswer
 from tracker.participants.rules import MAX_REASON_LENGTH
@@ -57,23 +58,26 @@ class EligibilityRecord(Schema):
     criteria = fields.List(fields.Nested(CriterionAnswer), required=True)
 
 
-class ParticipantBlinded(Enrolled):
-    """For investigator and nurse."""
+class ParticipantUnblinded(Enrolled):
+    """For the pharmacist: the participant, its arm and its bag with what went into it."""
 
     enrolled_by = fields.String()
     onset_at = fields.AwareDateTime(allow_none=True)
     stratum_from_onset = fields.Boolean()
     onset_to_randomization_hours = fields.Float(allow_none=True)
     eligibility = fields.Nested(EligibilityRecord, allow_none=True)
-    bag = fields.Nested(BagBlinded, allow_none=True, dump_default=None)
+    arm = fields.String(required=True)
+    bag = fields.Nested(BagUnblinded, allow_none=True, dump_default=None)
     infusion = fields.Nested(InfusionAnswer, allow_none=True, dump_default=None)
 
 
-class ParticipantUnblinded(ParticipantBlinded):
-    """For the pharmacist."""
+class ParticipantBlinded(ParticipantUnblinded):
+    """For investigator and nurse: without the fields tracker/blinding.py declares unblinded."""
 
-    arm = fields.String(required=True)
-    bag = fields.Nested(BagUnblinded, allow_none=True, dump_default=None)
+    bag = fields.Nested(BagBlinded, allow_none=True, dump_default=None)
+
+    class Meta:
+        exclude = blinding.declared_in("participant", ParticipantUnblinded)
 
 
 class UnblindRequest(Schema):

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tracker.audit.rules import UNBLINDED_WRITERS
+from tracker import blinding
 from tracker.audit.services import chain_head
 from tracker.custody.models import CustodyEvent
 from tracker.db import UnitOfWork, utcnow
@@ -66,7 +66,9 @@ def accountability(uow: UnitOfWork, actor: Actor, site: str) -> dict[str, Any]:
             times = custody.get(bag.bag_id, {})
             infusion = infusions.get(bag.id)
             # A reason an unblinded writer gave may say what is in the bag: blinded readers do not get it.
-            reason_hidden = not actor.unblinded and times.get("destroyed_by_role") in UNBLINDED_WRITERS
+            reason_hidden = not actor.unblinded and blinding.note_is_unblinded(
+                "bag", times.get("destroyed_by_role") or ""
+            )
             row = {
                 "site": site,
                 "bag_id": bag.bag_id,

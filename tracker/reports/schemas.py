@@ -1,6 +1,8 @@
-"""Report answers. The accountability row for a blinded reader has no lot field at all."""
+"""Report answers. The accountability row for a blinded reader leaves out the fields declared unblinded."""
 
 from marshmallow import Schema, fields
+
+from tracker import blinding
 
 
 class AuditHeadOut(Schema):
@@ -29,7 +31,9 @@ class LotCounts(_Counts):
     lot_number = fields.String(required=True)
 
 
-class AccountabilityRow(Schema):
+class AccountabilityRowWithLot(Schema):
+    """A bag's row for unblinded readers, with the lot it was made from."""
+
     site = fields.String(required=True)
     bag_id = fields.String(required=True)
     participant_id = fields.String(required=True)
@@ -46,10 +50,14 @@ class AccountabilityRow(Schema):
     destroyed_at = fields.AwareDateTime(allow_none=True)
     destroy_reason = fields.String(allow_none=True)
     voided_at = fields.AwareDateTime(allow_none=True)
-
-
-class AccountabilityRowWithLot(AccountabilityRow):
     lot_number = fields.String(allow_none=True)
+
+
+class AccountabilityRow(AccountabilityRowWithLot):
+    """A bag's row for blinded readers: without the bag's fields tracker/blinding.py declares unblinded."""
+
+    class Meta:
+        exclude = blinding.declared_in("bag", AccountabilityRowWithLot)
 
 
 class AccountabilityBlinded(Schema):

@@ -27,12 +27,12 @@ def _iso(value: Any) -> str:
 
 def exposure_rows(uow: UnitOfWork, actor: Actor) -> list[dict[str, Any]]:
     """EX rows ordered by subject. EXDOSE is the infused volume in mL for every reader (the same for both
-    arms); EXTRT is the study's blinded treatment name except for the statistician."""
+    arms); EXTRT is the study's blinded treatment name except for an unblinded reader."""
     with uow:
         session = uow.session
         study = current_study(session)
         study_id = study.code.upper()
-        unmasked = actor.role == "statistician"
+        unmasked = actor.unblinded
         rows = session.execute(
             select(Infusion, Bag).join(Bag, Bag.id == Infusion.bag_pk).order_by(Infusion.participant_id)
         ).all()
