@@ -107,7 +107,10 @@ def seed_ward(database_url: str, bags: int = 4) -> SeededWard:
         _Client(client, f"bench_{role}") for role in ("gmp", "qa", "pharmacist", "nurse", "investigator")
     )
     cells = _released_lot(gmp, qa, CELL_LOT, "ucmsc", bags)
-    _released_lot(gmp, qa, VEHICLE_LOT, "placebo", bags)
+    vehicle = _released_lot(gmp, qa, VEHICLE_LOT, "placebo", bags)
+    # Containers reach the pharmacy only in kits of one cell and one vehicle container.
+    kits = [cid for pair in zip(cells, vehicle, strict=True) for cid in pair]
+    gmp.post("/api/v1/containers/issue", {"container_ids": kits, "location": "Pharmacy"})
     seeded = SeededWard(nurse.token, [], [])
     for i, (code, arm) in enumerate(rows):
         participant_id = f"P-{i + 1:04d}"

@@ -53,3 +53,18 @@ def passing_lot(gmp: Any, lot_number: str = "UC-0001", material: str = "ucmsc", 
     create_lot(gmp, lot_number, material, **overrides)
     enter_results(gmp, lot_number, PASSING[material])
     return gmp.get(f"/api/v1/lots/{lot_number}").json
+
+
+def issue(client: Any, *container_ids: str, location: str = "Pharmacy") -> Any:
+    """POST /containers/issue: the answer, whatever it is."""
+    return client.post(
+        "/api/v1/containers/issue", json={"container_ids": list(container_ids), "location": location}
+    )
+
+
+def issue_kits(client: Any, cell_containers: list[str], vehicle_containers: list[str]) -> dict:
+    """Issue kits of one cell and one vehicle container each, pairing the lists in order; must succeed."""
+    ids = [cid for pair in zip(cell_containers, vehicle_containers, strict=True) for cid in pair]
+    response = issue(client, *ids)
+    assert response.status_code == 201, response.json
+    return response.json

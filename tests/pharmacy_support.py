@@ -1,5 +1,5 @@
-"""A small trial for pharmacy and ward tests: released cell and vehicle lots, an imported list whose arms the
-test knows, and enrolled participants."""
+"""A small trial for pharmacy and ward tests: released cell and vehicle lots whose containers the GMP lab has
+issued to the pharmacy in kits, an imported list whose arms the test knows, and enrolled participants."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from tests.conftest import PASSWORD
 from tests.integration.randomization_support import fresh_code, import_list
-from tests.lots_support import passing_lot
+from tests.lots_support import issue_kits, passing_lot
 
 CELL_LOT, VEHICLE_LOT = "UC-0001", "VEH-0001"
 
@@ -22,6 +22,7 @@ class Trial:
     nurse: Any
     investigator: Any
     cell_containers: list[str]
+    vehicle_containers: list[str] = field(default_factory=list)
     # participant_id -> (randomization code, arm), in enrolment order
     participants: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -67,18 +68,23 @@ def _release(qa: Any, lot_number: str) -> None:
     assert response.status_code == 200, response.json
 
 
-def build_trial(login: Any, runner: Any, tmp_path: Any, per_arm: int = 2) -> Trial:
+def build_trial(login: Any, runner: Any, tmp_path: Any, per_arm: int = 2, kits: int = 8) -> Trial:
+    """`kits` kits (a cell and a vehicle container each) issued to the pharmacy; the rest stay in store."""
     gmp, qa = login("gmp"), login("qa")
     cells = passing_lot(gmp, CELL_LOT, "ucmsc", container_count=8, volume_ml_per_container=20)
-    passing_lot(gmp, VEHICLE_LOT, "placebo", container_count=8, volume_ml_per_container=100)
+    vehicle = passing_lot(gmp, VEHICLE_LOT, "placebo", container_count=8, volume_ml_per_container=100)
     _release(qa, CELL_LOT)
     _release(qa, VEHICLE_LOT)
+    cell_ids = [c["container_id"] for c in cells["containers"]]
+    vehicle_ids = [c["container_id"] for c in vehicle["containers"]]
+    if kits:
+        issue_kits(gmp, cell_ids[:kits], vehicle_ids[:kits])
     rows = [(fresh_code(), "A", ("active", "placebo")[i % 2]) for i in range(2 * per_arm)]
     import_list(runner, tmp_path, rows)
     trial = Trial(
         gmp=gmp, qa=qa, pharmacist=login("pharmacist"), nurse=login("nurse"),
         investigator=login("investigator"),
-        cell_containers=[c["container_id"] for c in cells["containers"]],
+        cell_containers=cell_ids, vehicle_containers=vehicle_ids,
     )  # fmt: skip
     for i, (code, _, arm) in enumerate(rows):
         participant_id = f"P-{i + 1:03d}"

@@ -79,21 +79,23 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.reports import api as reports_api
     from tracker.reports import views as reports_views
     from tracker.scanning import views as scanning_views
+    from tracker.stock import api as stock_api
+    from tracker.stock import views as stock_views
     from tracker.thaws import api as thaws_api
     from tracker.users import api as users_api
     from tracker.web import i18n, meta, pages
 
     api_modules = (
-        users_api, audit_api, meta, lots_api, randomization_api, participants_api, thaws_api, doses_api,
-        custody_api, infusions_api, reports_api,
+        users_api, audit_api, meta, lots_api, stock_api, randomization_api, participants_api, thaws_api,
+        doses_api, custody_api, infusions_api, reports_api,
     )  # fmt: skip
     for module in api_modules:
         csrf.exempt(module.bp)  # the API authenticates with bearer tokens, never cookies
         app.register_blueprint(module.bp)
     app.register_blueprint(meta.health_bp)
     page_modules = (
-        pages, i18n, lots_views, randomization_views, participants_views, notifications_views, doses_views,
-        reports_views, audit_views, infusions_views, scanning_views,
+        pages, i18n, lots_views, stock_views, randomization_views, participants_views, notifications_views,
+        doses_views, reports_views, audit_views, infusions_views, scanning_views,
     )  # fmt: skip
     for module in page_modules:
         app.register_blueprint(module.bp)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
+from psycopg import sql
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -133,7 +134,7 @@ def _restore_postgresql(engine: Engine, source: Path, check: Check) -> None:
     name = f"tracker_restore_{secrets.token_hex(6)}"
     admin = engine.execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')  # a name made here, never user input
+        conn.connection.driver_connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         scratch_url = make_url(url).set(database=name).render_as_string(hide_password=False)
         result = _pg_restore(["--no-owner", "--dbname", scratch_url, str(source)], env)
@@ -145,7 +146,9 @@ def _restore_postgresql(engine: Engine, source: Path, check: Check) -> None:
             raise _refuse(problem)
     finally:
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.connection.driver_connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
     engine.dispose()  # nothing of ours may hold the old database open
     result = _pg_restore(["--clean", "--if-exists", "--no-owner", "--single-transaction", "--dbname", url,
                           str(source)], env)  # fmt: skip

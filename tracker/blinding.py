@@ -4,7 +4,7 @@ new unblinded field is added here and nowhere else."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 # Roles that may know the allocation; every other role is blinded.
@@ -24,6 +24,9 @@ UNBLINDED_FIELDS: Mapping[str, frozenset[str]] = {
     # The first trail's head, named when it was resealed (a digest over unblinded facts), and how many rows
     # each table held then (the number of thaws among them).
     "audit_trail": frozenset({"archived_head", "rows_by_table"}),
+    # A custody event's ID is a sequence over every subject: between two events a blinded reader sees, its
+    # gaps would count the pharmacy's moves kept from that reader (thaws, uses, discards there).
+    "custody_event": frozenset({"event_id"}),
 }  # fmt: skip
 
 # Records whose every event is unblinded: they exist for one arm only (a thaw feeds only active bags) or
@@ -37,6 +40,19 @@ UNBLINDED_EVENTS = frozenset(
 
 # Free text that unblinded staff write about these records (a void's reason, say) may name what is in a bag.
 UNBLINDED_NOTES_ON = frozenset({"bag"})
+
+# What a blinded reader sees of a container's status: where it is, never what the pharmacy did with it. Once
+# issued, a container is `in_pharmacy` whether it waits there, was thawed, used or discarded there; lot counts
+# are of these three words only. Every stored status is named here (a test keeps the list whole).
+BLINDED_CONTAINER_STATUSES: Mapping[str, str] = {
+    "stored": "in_store",
+    "discarded": "discarded_in_lab",
+    "issued": "in_pharmacy",
+    "thawed": "in_pharmacy",
+    "used": "in_pharmacy",
+    "discarded_in_pharmacy": "in_pharmacy",
+}
+BLINDED_CONTAINER_COUNTS = ("in_store", "in_pharmacy", "discarded_in_lab")
 
 
 # Database tables whose every column is unblinded, and unblinded columns of other tables: what a tool that
@@ -87,3 +103,36 @@ def declared_in(entity_type: str, schema: type) -> tuple[str, ...]:
 def blinded_view(entity_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """A record's fields as a blinded reader may see them."""
     return split_fields(entity_type, data)[0] or {}
+
+
+def blinded_container_status(status: str) -> str:
+    """A container's status as a blinded reader may see it (`in_store`, `in_pharmacy`, `discarded_in_lab`)."""
+    return BLINDED_CONTAINER_STATUSES[status]
+
+
+def container_status_for(role: str, status: str) -> str:
+    """The status this role may see: the stored one for unblinded roles, the blinded one for the rest."""
+    return status if is_unblinded(role) else blinded_container_status(status)
+
+
+def blinded_container_counts(statuses: Iterable[str]) -> dict[str, int]:
+    """How many containers are in the lab's store, in the pharmacy and discarded in the lab."""
+    counts = dict.fromkeys(BLINDED_CONTAINER_COUNTS, 0)
+    for status in statuses:
+        counts[blinded_container_status(status)] += 1
+    return counts
+
+
+def custody_event_for(role: str, event: Mapping[str, Any]) -> dict[str, Any]:
+    """One custody event's fields as this role may see them."""
+    return dict(event) if is_unblinded(role) else blinded_view("custody_event", event)
+
+
+def custody_for(role: str, subject_type: str, events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A subject's custody events as this role may see them: a blinded reader never gets an unblinded event
+    (a container's custody then ends at its issue to the pharmacy), nor the fields kept from it."""
+    return [
+        custody_event_for(role, e)
+        for e in events
+        if is_unblinded(role) or not is_unblinded_event(subject_type, e["action"])
+    ]

@@ -117,12 +117,31 @@ def register_cli(app: Flask) -> None:
         pass
 
     @blinding.command("audit")
-    def blinding_audit() -> None:
-        """Prepare a matched active and placebo bag in a scratch database and report any difference a blinded
-        role could see; exits non-zero when there is one."""
-        from tracker.blinding_audit import run
+    @click.option(
+        "--participants",
+        type=click.IntRange(min=10),
+        default=None,
+        help="Participants in the scratch trial (default 180, the trial's real size).",
+    )
+    @click.option(
+        "--database-url",
+        default=None,
+        help="A PostgreSQL server to make the scratch database on (default: a temporary SQLite file).",
+    )
+    @click.option("--seed", type=int, default=None, help="Repeat a run: the trial's and the attacks' seed.")
+    def blinding_audit(participants: int | None, database_url: str | None, seed: int | None) -> None:
+        """Run a trial in a scratch database, collect everything each blinded role may read and attack each
+        bag's arm with it; exits 1 when any attack beats chance or any answer names an arm."""
+        from tracker.blinding_audit.client import AuditFailure
+        from tracker.blinding_audit.report import DEFAULT_PARTICIPANTS, run
 
-        if run(click.echo):
+        try:
+            leaks = run(click.echo, participants or DEFAULT_PARTICIPANTS, database_url, seed)
+        except AuditFailure as failure:
+            # The trial could not be run as staff would run it: nothing was judged, which is no pass.
+            click.echo(f"The blinding audit could not run its trial: {failure}", err=True)
+            sys.exit(2)
+        if leaks:
             sys.exit(1)
 
     app.cli.add_command(blinding)

@@ -47,8 +47,43 @@ class Base(DeclarativeBase):
     type_annotation_map = {dt.datetime: UTCDateTime(), dict[str, Any]: JSON}
 
 
+class Clock:
+    """The app's one source of the time: real UTC time plus an offset.
+
+    The offset is zero in production, which never sets it. The blinding audit runs a simulated trial day in a
+    scratch database: it starts the clock in the past and moves it forward between steps, with real time still
+    ticking underneath so that the app's own processing time stays real. It never moves backwards."""
+
+    def __init__(self) -> None:
+        self.offset = dt.timedelta()
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.offset
+
+    def start_at(self, when: dt.datetime) -> None:
+        """Set the clock to `when` (in the past), once, before anything else moved it."""
+        if self.offset:
+            raise RuntimeError("the clock has already been moved")
+        self.offset = when - dt.datetime.now(dt.UTC)
+
+    def advance(self, delta: dt.timedelta) -> None:
+        if delta < dt.timedelta():
+            raise ValueError("the clock never moves backwards")
+        self.offset += delta
+
+    def advance_to(self, when: dt.datetime) -> None:
+        """Move forward to `when`, or stay where it is when `when` has already passed."""
+        self.advance(max(dt.timedelta(), when - self.now()))
+
+    def reset(self) -> None:
+        self.offset = dt.timedelta()
+
+
+CLOCK = Clock()
+
+
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return CLOCK.now()
 
 
 def make_engine(url: str) -> Engine:

@@ -44,6 +44,10 @@ def build_demo() -> list[str]:
     from tracker.lots.demo import build_demo_lots
 
     lines += build_demo_lots(passwords)
+
+    from tracker.stock.demo import issue_demo_kits
+
+    lines += issue_demo_kits()
     lines += _demo_randomization()
     return lines
 

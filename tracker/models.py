@@ -10,6 +10,7 @@ from tracker.lots.models import Container, Lot, LotSignature, QcResult
 from tracker.notifications.models import Notification
 from tracker.participants.models import CodeBreak, Participant
 from tracker.randomization.models import RandomizationCode, RandomizationList
+from tracker.stock.models import Kit, KitContainer
 from tracker.studies.models import Study
 from tracker.thaws.models import Thaw
 from tracker.users.models import ApiToken, LoginAttempt, User
@@ -19,5 +20,5 @@ __all__ = [
     "LoginAttempt", "Study", "User",
     "CodeBreak", "Notification", "Participant", "RandomizationCode", "RandomizationList",
     "Container", "CustodyEvent", "Lot",
-    "LotSignature", "QcResult", "Bag", "BagPreparation", "Thaw", "Infusion", "Scan",
+    "LotSignature", "QcResult", "Bag", "BagPreparation", "Thaw", "Infusion", "Scan", "Kit", "KitContainer",
 ]  # fmt: skip

@@ -1,9 +1,10 @@
 """A whole trial day through the pages alone, each person in their own browser: the GMP lab registers
-a cell lot and a vehicle lot and enters their QC results, QA signs both releases, the statistician generates
-the list, the investigator enrols two participants, the pharmacist thaws a container, prepares both bags,
-prints their labels and dispatches them, and a nurse receives each bag, checks it at the bedside with a
-keyboard-wedge scanner and runs the infusion. The labels' QR codes are read from the printed PDFs, as a
-scanner would read them."""
+a cell lot and a vehicle lot and enters their QC results, QA signs both releases, the GMP lab issues a kit of
+one cell and one vehicle container to the pharmacy from the freezer-box map, the statistician generates the
+list, the investigator enrols two participants, the pharmacist thaws the kit's cell container, prepares both
+bags (the placebo one from the kit's vehicle container), prints their labels and dispatches them, and a nurse
+receives each bag, checks it at the bedside with a keyboard-wedge scanner and runs the infusion. The labels'
+QR codes are read from the printed PDFs, as a scanner would read them."""
 
 from __future__ import annotations
 
@@ -144,15 +145,17 @@ def test_a_whole_trial_day_from_lot_registration_to_infusion_through_the_pages(p
     qa.goto(f"{live_server}/")
     release(qa, VEHICLE_LOT)
 
-    # Released, a cell container leaves the store for the pharmacy.
+    # Released, a kit (a cell container and a vehicle container) leaves the store for the pharmacy.
     gmp.goto(f"{live_server}/lots/{CELL_LOT}")
     gmp.get_by_role("link", name="Container map").click()
     expect(gmp.get_by_role("table", name=f"Box {CELL_LOT}: rows A–I, columns 1–9")).to_be_visible()
-    container = gmp.get_by_label("Container", exact=True).locator("option").first.get_attribute("value")
-    gmp.get_by_label("Container", exact=True).select_option(container)
-    gmp.get_by_label("Action").select_option("issue")
-    gmp.get_by_role("button", name="Record").click()
-    expect(gmp.get_by_role("cell", name=f"{container} issued")).to_be_visible()
+    container = gmp.get_by_label("UC-MSC container").locator("option").first.get_attribute("value")
+    gmp.get_by_label("UC-MSC container").select_option(container)
+    expect(gmp.get_by_label("vehicle container")).to_contain_text(VEHICLE_LOT)
+    gmp.get_by_role("button", name="Issue this kit").click()
+    expect(gmp.get_by_role("status")).to_contain_text("Issued to Pharmacy")
+    gmp.get_by_role("link", name=f"Containers of lot {CELL_LOT}").click()
+    expect(gmp.get_by_role("cell", name=f"{container} in the pharmacy")).to_be_visible()
 
     # The statistician commits a list; blocks of two make the first two codes of stratum A one of each arm.
     statistician = people("statistician", "Shi Tong")

@@ -1,4 +1,5 @@
-"""`demo` makes one released UC-MSC lot and one released placebo lot through the real services."""
+"""`demo` makes one released UC-MSC lot and one released placebo lot through the real services, and issues
+kits of them to the pharmacy."""
 
 
 def test_demo_makes_a_released_lot_of_each_material_and_prints_their_numbers(runner, login):
@@ -16,6 +17,13 @@ def test_demo_makes_a_released_lot_of_each_material_and_prints_their_numbers(run
     assert lot["release"]["signed_by"] == "demo_qa"
     assert {r["entered_by"] for r in lot["qc_results"]} == {"demo_gmp"}
     assert lot["usable"] is True
+    # The lab issued a few kits, so that the pharmacy can thaw and prepare at once.
+    stock = pharmacist.get("/api/v1/stock").json
+    assert len(stock["kits"]) == 4
+    assert {c["lot_number"] for kit in stock["kits"] for c in kit["containers"]} == {
+        "UCMSC-DEMO-01",
+        "VEH-DEMO-01",
+    }
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0, again.output
     assert "(exists)" in again.output

@@ -143,10 +143,12 @@ def test_a_blocked_release_names_what_blocks_it_on_the_page(browse, login):
     assert "karyotype: no result" in blocked.data.decode()
 
 
-def test_the_container_map_shows_the_box_grid_and_issues_a_container(browse, login):
+def test_the_container_map_shows_the_box_grid_and_issues_a_whole_kit(browse, login):
     gmp, qa = login("gmp"), login("qa")
     lot = passing_lot(gmp, "UC-0001", container_count=10)
-    qa.post("/api/v1/lots/UC-0001/release", json={"password": PASSWORD, "meaning": "ok"})
+    vehicle = passing_lot(gmp, "VEH-0001", "placebo", container_count=2)
+    for lot_number in ("UC-0001", "VEH-0001"):
+        qa.post(f"/api/v1/lots/{lot_number}/release", json={"password": PASSWORD, "meaning": "ok"})
     pharmacy, name = browse("pharmacist")
     page = pharmacy.get("/lots/UC-0001/boxes").data.decode()
     assert "box UC-0001" in page
@@ -154,22 +156,35 @@ def test_the_container_map_shows_the_box_grid_and_issues_a_container(browse, log
     assert page.count('<td class="slot slot-empty"') == 81 - 10
     first = lot["containers"][0]["container_id"]
     assert f"A1: {first} stored" in page
+    assert "Issue a kit to the pharmacy" in page
     token = _csrf(page.encode())
-    response = pharmacy.post(
+    # One container alone does not leave the store where the study issues kits.
+    single = pharmacy.post(
         "/lots/UC-0001/handoff",
         data={"container_id": first, "action": "issue", "location": "Pharmacy", "csrf_token": token},
     )
-    assert response.status_code == 302, response.data
+    assert single.status_code == 409
+    assert "only in whole kits" in single.data.decode()
+    kit = [first, vehicle["containers"][0]["container_id"]]
+    issued = pharmacy.post(
+        "/kits/issue",
+        data={"mode": "containers", "container_ids": kit, "location": "Pharmacy", "back": "UC-0001",
+              "csrf_token": token},
+    )  # fmt: skip
+    assert issued.status_code == 200, issued.data
+    assert "Issued to Pharmacy" in issued.data.decode()
     page = pharmacy.get("/lots/UC-0001/boxes").data.decode()
     assert f"A1: {first} issued" in page
+    lab, _ = browse("gmp")
+    assert f"A1: {first} in the pharmacy" in lab.get("/lots/UC-0001/boxes").data.decode()
     custody = qa.get(f"/api/v1/containers/{first}/custody").json["events"]
     assert [(e["action"], e["user"], e["location"]) for e in custody] == [("issue", name, "Pharmacy")]
     again = pharmacy.post(
-        "/lots/UC-0001/handoff",
-        data={"container_id": first, "action": "issue", "location": "Pharmacy", "csrf_token": token},
+        "/kits/issue",
+        data={"mode": "containers", "container_ids": kit, "location": "Pharmacy", "csrf_token": token},
     )
     assert again.status_code == 409
-    assert "cannot be issued" in again.data.decode()
+    assert "is not in the GMP lab&#39;s store" in again.data.decode()
 
 
 def test_pages_refuse_other_roles(browse):

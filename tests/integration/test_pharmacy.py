@@ -39,7 +39,7 @@ def _let_time_pass(app, thaw_id, delta):
 # ---- thaw ----------------------------------------------------------------------------------------------
 
 
-def test_a_thaw_issues_a_stored_container_and_judges_it_usable(trial):
+def test_a_thaw_of_a_container_in_the_pharmacys_stock_is_judged_usable(trial):
     container = trial.cell_containers[0]
     thaw = trial.thaw()
     assert thaw["container_id"] == container
@@ -113,8 +113,8 @@ def test_a_bad_thaw_is_refused_and_changes_nothing(app, trial, change, field):
     assert response.status_code == 422
     assert field in response.json["error"]["details"]
     assert _count(app, AuditEvent) == before
-    status = trial.gmp.get(f"/api/v1/lots/{CELL_LOT}").json["containers"][0]["status"]
-    assert status == "stored"
+    status = trial.pharmacist.get(f"/api/v1/lots/{CELL_LOT}").json["containers"][0]["status"]
+    assert status == "issued"
 
 
 def test_vehicle_is_not_thawed(trial):
@@ -167,7 +167,7 @@ def test_an_active_bag_is_prepared_from_a_thaw(trial):
     assert dt.datetime.fromisoformat(bag["expires_at"]) == prepared + dt.timedelta(hours=2)
 
 
-def test_a_placebo_bag_uses_one_vehicle_container_issued_by_the_preparation(trial):
+def test_a_placebo_bag_uses_one_vehicle_container_of_the_pharmacys_stock(trial):
     (_, code), *_ = trial.of_arm("placebo")
     bag = trial.prepare(code, "placebo")
     assert bag["dose_viable_cells"] == 0

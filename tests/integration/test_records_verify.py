@@ -78,13 +78,17 @@ def _changed(column, value):
 
 
 def _column_to_change(table):
+    """A column whose change breaks no constraint: else a foreign key (changed with the keys switched off)."""
     referenced = {fk.column for t in Base.metadata.sorted_tables for fk in t.foreign_keys}
-    for column in table.columns:
-        if column.primary_key or column.foreign_keys or column in referenced:
-            continue
-        if isinstance(column.type, Boolean | Integer | Float | DateTime | String | Text):
-            return column
-    raise AssertionError(f"{table.name} has no column a test can change")
+    changeable = [
+        c for c in table.columns
+        if not c.primary_key and c not in referenced
+        and isinstance(c.type, Boolean | Integer | Float | DateTime | String | Text)
+    ]  # fmt: skip
+    plain = [c for c in changeable if not c.foreign_keys]
+    if not (plain or changeable):
+        raise AssertionError(f"{table.name} has no column a test can change")
+    return (plain or changeable)[0]
 
 
 def _tamper(app, statement, *, foreign_keys_off=False):
@@ -110,9 +114,12 @@ def test_a_changed_row_is_named_with_its_column(day, app, runner, name):
     (pk,) = table.primary_key.columns
     with app.extensions["tracker"].engine.connect() as conn:
         row = _last_row(conn, table)
-    _tamper(
-        app, update(table).where(pk == row[pk.name]).values({column.name: _changed(column, row[column.name])})
-    )
+    changed = _changed(column, row[column.name])
+    if column.foreign_keys:  # point it at another row that exists
+        (target,) = {fk.column for fk in column.foreign_keys}
+        with app.extensions["tracker"].engine.connect() as conn:
+            changed = conn.execute(select(target).where(target != row[column.name]).limit(1)).scalar_one()
+    _tamper(app, update(table).where(pk == row[pk.name]).values({column.name: changed}))
     result = _verify(runner)
     assert result.exit_code != 0
     assert "Records DISAGREE" in result.output

@@ -20,7 +20,7 @@ from werkzeug.test import encode_multipart
 
 from tests.conftest import PASSWORD, csrf_token_in
 from tests.integration.randomization_support import import_list, list_rows
-from tests.lots_support import create_lot, enter_results, passing_lot
+from tests.lots_support import create_lot, enter_results, issue_kits, passing_lot
 from tracker.audit.models import AuditEvent
 from tracker.randomization.models import RandomizationList
 from tracker.roles import ROLES
@@ -82,9 +82,14 @@ def records(app, login, runner, tmp_path) -> dict[str, str]:
     )
     assert enrolled.status_code == 201
     container = gmp.get("/api/v1/lots/VH-0001").json["containers"][0]["container_id"]
-    # A placebo bag (the list alternates arms, so the second participant of stratum A is placebo).
-    passing_lot(gmp, "VH-0002", "placebo")
+    # A placebo bag (the list alternates arms, so the second participant of stratum A is placebo), from two
+    # kits issued to the pharmacy.
+    vehicle = passing_lot(gmp, "VH-0002", "placebo")
     login("qa").post("/api/v1/lots/VH-0002/release", json={"password": PASSWORD, "meaning": "ok"})
+    cells = gmp.get("/api/v1/lots/UC-0001").json["containers"]
+    issue_kits(
+        gmp, [c["container_id"] for c in cells[:2]], [c["container_id"] for c in vehicle["containers"][:2]]
+    )
     second = login("investigator").post(
         "/api/v1/participants", json={"participant_id": "P-002", "stratum": "A"}
     )
@@ -136,6 +141,7 @@ FORMS: dict[str, dict[str, str]] = {
     "/lots/<lot_number>/handoff": {
         "container_id": "{container_id}", "action": "issue", "location": "Pharmacy",
     },
+    "/kits/issue": {"mode": "containers", "container_ids": "{container_id}", "location": "Pharmacy"},
     "/pharmacy/thaw": {
         "container_id": "{container_id}", "viable_cells_per_ml": "5e6", "viability_percent": "90",
         "volume_ml": "5",

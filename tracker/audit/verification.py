@@ -349,7 +349,8 @@ def _latest_images(session: Session, table: Table) -> Any:
 
 def _binary_order(session: Session, column: Any) -> Any:
     # Keys are compared in Python as they stream: the database must order text by code point, as Python does.
-    return column.collate("C") if session.get_bind().dialect.name == "postgresql" else column
+    text_key = isinstance(column.type, String)
+    return column.collate("C") if text_key and session.get_bind().dialect.name == "postgresql" else column
 
 
 def _verify_records(session: Session, batch: int) -> tuple[int, tuple[RecordProblem, ...], int]:

@@ -4,19 +4,44 @@ from __future__ import annotations
 
 import datetime as dt
 
-CONTAINER_STATUSES = ("stored", "issued", "thawed", "used", "discarded")
+CONTAINER_STATUSES = ("stored", "issued", "thawed", "used", "discarded", "discarded_in_pharmacy")
 
 # action -> (statuses it may start from, status it leaves)
 CONTAINER_MOVES: dict[str, tuple[frozenset[str], str]] = {
+    # From the GMP lab's store to the pharmacy's stock: the only way a container reaches the pharmacy.
     "issue": (frozenset({"stored"}), "issued"),
     "thaw": (frozenset({"issued"}), "thawed"),
-    "discard": (frozenset({"stored", "issued"}), "discarded"),
     # A vehicle container emptied into a placebo bag (cells are thawed instead).
     "use": (frozenset({"issued"}), "used"),
+    # A discard in the lab's store; one in the pharmacy's stock is another move (and unblinded, like a use).
+    "discard": (frozenset({"stored"}), "discarded"),
+    "discard_in_pharmacy": (frozenset({"issued"}), "discarded_in_pharmacy"),
 }
 
 # The moves a person records by hand; a thaw or a use is recorded by the thaw or the preparation itself.
+# A `discard` asked for a container in the pharmacy's stock is recorded as `discard_in_pharmacy`.
 CONTAINER_HANDOFF_ACTIONS = ("issue", "discard")
+
+# Plain words for error messages: what a container's status says, and what each move does to it.
+CONTAINER_STATUS_WORDS = {
+    "stored": "in the GMP lab's store",
+    "issued": "in the pharmacy's stock",
+    "thawed": "thawed",
+    "used": "used",
+    "discarded": "discarded in the GMP lab",
+    "discarded_in_pharmacy": "discarded in the pharmacy",
+    # the statuses blinded readers see
+    "in_store": "in the GMP lab's store",
+    "in_pharmacy": "in the pharmacy",
+    "discarded_in_lab": "discarded in the GMP lab",
+}
+CONTAINER_ACTION_WORDS = {
+    "issue": "issued",
+    "thaw": "thawed",
+    "use": "used",
+    "discard": "discarded",
+    "discard_in_pharmacy": "discarded in the pharmacy",
+}
 
 CLOCK_SKEW = dt.timedelta(minutes=1)
 
@@ -25,6 +50,18 @@ def container_status_after(status: str, action: str) -> str | None:
     """The container's status after `action`, or None when the action is out of order."""
     starts, ends = CONTAINER_MOVES[action]
     return ends if status in starts else None
+
+
+def discard_move(status: str) -> str:
+    """The move a discard of a container in `status` is: in the pharmacy's stock, or else in the lab."""
+    return "discard_in_pharmacy" if status in CONTAINER_MOVES["discard_in_pharmacy"][0] else "discard"
+
+
+def container_move_refusal(container_id: str, shown_status: str, action: str) -> str:
+    """The sentence refusing `action` on a container whose status, as the reader may see it, is given."""
+    where = CONTAINER_STATUS_WORDS.get(shown_status, shown_status)
+    done = CONTAINER_ACTION_WORDS.get(action, action)
+    return f"Container {container_id} is {where}: it cannot be {done} now"
 
 
 def event_time_problem(at: dt.datetime, now: dt.datetime, previous: dt.datetime | None) -> str | None:

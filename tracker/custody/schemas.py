@@ -11,6 +11,7 @@ def _not_blank(value: str) -> None:
 
 
 class CustodyEventOut(Schema):
+    event_id = fields.Integer(metadata={"description": "unblinded readers only (tracker.blinding)"})
     subject_type = fields.String(required=True)
     subject_id = fields.String(required=True)
     action = fields.String(required=True)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.audit.services import record_event
+from tracker.blinding import container_status_for
 from tracker.custody import rules
 from tracker.custody.models import CustodyEvent
 from tracker.db import utcnow
@@ -75,12 +76,14 @@ def move_container_in(
     at: dt.datetime | None = None,
     note: str | None = None,
     audited: bool = True,
+    audit_after: dict[str, Any] | None = None,
 ) -> CustodyEvent:
     """Move a container (issue, thaw, use, discard) inside the caller's transaction: checks the order of
     moves, records the custody event and its audit event, and does not commit. The caller has locked the row.
 
     With `audited=False` the caller records the move inside its own audit event instead (a pharmacy step
-    writes one event whatever the arm, so the trail's shape cannot tell the arms apart)."""
+    writes one event whatever the arm, so the trail's shape cannot tell the arms apart). `audit_after` adds
+    facts to the audit event (the kit of an issue). A refusal names the status as the actor may see it."""
     if action not in rules.CONTAINER_MOVES:
         raise Invalid(
             "Unknown container action",
@@ -88,10 +91,11 @@ def move_container_in(
         )
     new_status = rules.container_status_after(container.status, action)
     if new_status is None:
+        shown = container_status_for(actor.role, container.status)
         raise Conflict(
-            f"Container {container.container_id} is {container.status}: it cannot be {action}d now",
+            rules.container_move_refusal(container.container_id, shown, action),
             code="action_out_of_order",
-            details={"status": container.status, "action": action},
+            details={"status": shown, "action": action},
         )
     event = append_event(
         session, actor, "container", container.container_id, action, location,
@@ -104,16 +108,15 @@ def move_container_in(
     record_event(
         session, actor, action, "container", container.container_id,
         before={"status": before},
-        after={"status": new_status, "location": location, "at": event.at},
+        after={"status": new_status, "location": location, "at": event.at, **(audit_after or {})},
         reason=note,
     )  # fmt: skip
     return event
 
 
 def event_view(event: CustodyEvent) -> dict[str, Any]:
-    # No row ID: custody events of containers and bags share one sequence, so its gaps would count the
-    # pharmacy's unblinded moves.
     return {
+        "event_id": event.id,
         "subject_type": event.subject_type,
         "subject_id": event.subject_id,
         "action": event.action,

@@ -31,10 +31,10 @@ from tracker.doses.payload import make_payload
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from tracker.lots.models import Container, Lot
 from tracker.lots.rules import ensure_lot_usable, normalise_lot_number
-from tracker.lots.services import consume_container_in
 from tracker.participants.models import Participant
 from tracker.randomization import allocation
 from tracker.roles import Actor
+from tracker.stock.services import take_from_stock, vehicle_in_stock
 from tracker.studies.definition import StudyDefinition
 from tracker.studies.services import current_study
 from tracker.thaws.models import Thaw
@@ -222,17 +222,7 @@ def _vehicle_container(
             details={"placebo_lot": ["must be a placebo vehicle lot"]},
         )  # fmt: skip
     ensure_lot_usable(lot, at)
-    # An issued container is used first, so that the store is only opened when the pharmacy has none.
-    container = session.execute(
-        select(Container)
-        .where(Container.lot_id == lot.id, Container.status.in_(("issued", "stored")))
-        .order_by(Container.status != "issued", Container.id)
-        .limit(1)
-        .with_for_update(of=Container)
-    ).scalar_one_or_none()
-    if container is None:
-        raise Conflict(f"Lot {lot.lot_number} has no container left", code="no_container_available")
-    return container
+    return vehicle_in_stock(session, lot)
 
 
 def _new_bag_id(session: Session) -> str:
@@ -303,7 +293,7 @@ def prepare_dose(
             container, lot_number = thaw.container, thaw.container.lot.lot_number
         else:
             container = _vehicle_container(session, study, data["placebo_lot"], prepared_at)
-            consume_container_in(session, actor, container, "use", PHARMACY, at=prepared_at, audited=False)
+            take_from_stock(session, actor, container, "use", at=prepared_at, audited=False)
             drawn, dose, lot_number = None, 0.0, container.lot.lot_number
 
         bag_id = _new_bag_id(session)

@@ -12,6 +12,7 @@ from tracker.doses.api import label_response, send_label, sheet_response
 from tracker.doses.schemas import PrepareRequest, SendRequest, VoidRequest
 from tracker.errors import DomainError, NotFound
 from tracker.lots.services import list_lots
+from tracker.stock.services import in_stock_by_lot
 from tracker.thaws import services as thaws
 from tracker.thaws.schemas import ThawRequest
 from tracker.translation import N_
@@ -85,8 +86,11 @@ def prepare(code: str):
         needs_thaw=needs_thaw,
         thaws=thaws.list_open_thaws(reader()),
         vehicle_lots=[
-            lot for lot in list_lots(reader(), status="released", material="placebo") if lot["usable"]
+            lot
+            for lot in list_lots(reader(), g.actor, status="released", material="placebo")
+            if lot["usable"]
         ],
+        in_stock=in_stock_by_lot(reader()),
         form=request.form,
         error=error,
     ), status

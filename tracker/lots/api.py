@@ -1,4 +1,5 @@
-"""The lot API: lots, QC results, signed release / rejection / recall, container handoffs, certificate."""
+"""The lot API: lots, QC results, signed release / rejection / recall, container handoffs, certificate.
+Lots and containers answer in the blinded shape to blinded roles and the unblinded one to the pharmacist."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from flask import Response, current_app, g
 from tracker.custody.schemas import CustodyEventList
 from tracker.lots import services
 from tracker.lots.schemas import (
+    HandoffBlinded,
     HandoffIn,
-    HandoffOut,
+    HandoffUnblinded,
+    LotBlinded,
     LotCreate,
-    LotList,
-    LotOut,
+    LotListBlinded,
+    LotListUnblinded,
     LotQuery,
+    LotUnblinded,
     QcResultIn,
     QcResultOut,
     RecallIn,
@@ -26,24 +30,29 @@ from tracker.web.context import login_policy, reader, uow
 bp = api_blueprint("lots_api", __name__)
 
 READERS = ("gmp", "qa", "pharmacist")
+# One instance per route (see tracker.web.api.endpoint); which one answers is the reader's blinding.
+_LOT = {False: LotBlinded(), True: LotUnblinded()}
+_LOTS = {False: LotListBlinded(), True: LotListUnblinded()}
+_HANDOFF = {False: HandoffBlinded(), True: HandoffUnblinded()}
 
 
 @endpoint(bp, "/lots", "POST", roles=("gmp",), summary="Create a lot and its containers (in quarantine)",
-          body=LotCreate, answers={201: LotOut})  # fmt: skip
+          body=LotCreate, answers={201: LotBlinded})  # fmt: skip
 def create_lot(body: dict):
-    return answer(LotOut(), services.create_lot(uow(), g.actor, body), 201)
+    return answer(_LOT[g.actor.unblinded], services.create_lot(uow(), g.actor, body), 201)
 
 
+# An empty list fits both shapes, hence anyOf.
 @endpoint(bp, "/lots", "GET", roles=READERS, summary="Every lot, oldest first", query=LotQuery,
-          answers={200: LotList})  # fmt: skip
+          answers={200: {"anyOf": [LotListBlinded, LotListUnblinded]}})  # fmt: skip
 def list_lots(query: dict):
-    return answer(LotList(), {"items": services.list_lots(reader(), **query)})
+    return answer(_LOTS[g.actor.unblinded], {"items": services.list_lots(reader(), g.actor, **query)})
 
 
 @endpoint(bp, "/lots/<lot_number>", "GET", roles=READERS, summary="A lot, its containers and QC results",
-          answers={200: LotOut})  # fmt: skip
+          answers={200: {"oneOf": [LotBlinded, LotUnblinded]}})  # fmt: skip
 def get_lot(lot_number: str):
-    return answer(LotOut(), services.get_lot(reader(), lot_number))
+    return answer(_LOT[g.actor.unblinded], services.get_lot(reader(), g.actor, lot_number))
 
 
 @endpoint(bp, "/lots/<lot_number>/qc-results", "POST", roles=("gmp",), summary="Record a QC result",
@@ -98,8 +107,9 @@ def pdf_response(lot_number: str, pdf: bytes) -> Response:
 
 
 @endpoint(bp, "/containers/<container_id>/handoffs", "POST", roles=("gmp", "pharmacist"),
-          summary="Issue a stored container to the pharmacy, or discard it", body=HandoffIn,
-          answers={201: HandoffOut})  # fmt: skip
+          summary="Discard a container (in the lab's store, or the pharmacy's); issue one where the study "
+                  "sets no issue kit", body=HandoffIn,
+          answers={201: {"oneOf": [HandoffBlinded, HandoffUnblinded]}})  # fmt: skip
 def container_handoff(container_id: str, body: dict):
     event = services.handoff_container(
         uow(),
@@ -110,10 +120,12 @@ def container_handoff(container_id: str, body: dict):
         note=body.get("note"),
         at=body.get("at"),
     )
-    return answer(HandoffOut(), event, 201)
+    return answer(_HANDOFF[g.actor.unblinded], event, 201)
 
 
 @endpoint(bp, "/containers/<container_id>/custody", "GET", roles=READERS,
-          summary="A container's custody events, oldest first", answers={200: CustodyEventList})  # fmt: skip
+          summary="A container's custody events, oldest first; blinded roles see them up to the issue",
+          answers={200: CustodyEventList})  # fmt: skip
 def container_custody(container_id: str):
-    return answer(CustodyEventList(), {"events": services.container_custody(reader(), container_id)})
+    events = services.container_custody(reader(), g.actor, container_id)
+    return answer(CustodyEventList(), {"events": events})

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from tracker.db import utcnow
 from tracker.lots import services
+from tracker.roles import SYSTEM
 from tracker.users.models import User
 from tracker.users.services import actor_of
 from tracker.web.context import login_policy, reader, uow
@@ -31,7 +32,7 @@ def _actor(username: str):  # noqa: ANN202
 def build_demo_lots(passwords: dict[str, str]) -> list[str]:
     """`passwords` holds the roles whose demo user was created in this run, with their passwords."""
     lines = ["Demo lots:"]
-    existing = {item["lot_number"] for item in services.list_lots(reader())}
+    existing = {item["lot_number"] for item in services.list_lots(reader(), SYSTEM)}
     now = utcnow()
     for lot_number, material in DEMO_LOTS.items():
         if lot_number in existing:

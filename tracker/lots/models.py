@@ -42,7 +42,9 @@ class Container(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     container_id: Mapped[str] = mapped_column(String(16), unique=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20))
+    # tracker.custody.rules.CONTAINER_STATUSES. SQLite ignores a VARCHAR's length and its table keeps the
+    # 20 it was made with: rebuilding a table that thaws point at is refused under foreign keys.
+    status: Mapped[str] = mapped_column(String(30).with_variant(String(20), "sqlite"))
     freezer: Mapped[str] = mapped_column(String(40))
     rack: Mapped[str] = mapped_column(String(40))
     box: Mapped[str] = mapped_column(String(48))  # a lot number and a box suffix

@@ -1,4 +1,6 @@
-"""Requests and answers of the lot API; the same schemas validate requests and write the OpenAPI document."""
+"""Requests and answers of the lot API; the same schemas validate requests and write the OpenAPI document.
+Containers and lots come in two shapes: blinded readers get a container's place (`in_store`, `in_pharmacy`,
+`discarded_in_lab`), unblinded readers its stored status (tracker.blinding decides who is which)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from tracker.custody.rules import CONTAINER_HANDOFF_ACTIONS
+from tracker.blinding import BLINDED_CONTAINER_COUNTS
+from tracker.custody.rules import CONTAINER_HANDOFF_ACTIONS, CONTAINER_STATUSES
 from tracker.custody.schemas import CustodyEventOut
 from tracker.db import MAX_SQL_INTEGER
 from tracker.lots.rules import LOT_NUMBER_PATTERN, LOT_STATUSES, MAX_CONTAINERS
@@ -107,14 +110,36 @@ class HandoffIn(Schema):
     at = fields.AwareDateTime(metadata={"description": "when it happened; now when absent"})
 
 
-class ContainerOut(Schema):
+class ContainerBlinded(Schema):
+    """A container as blinded readers see it: where it is, never what the pharmacy did with it."""
+
     container_id = fields.String(required=True)
-    status = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(BLINDED_CONTAINER_COUNTS))
     freezer = fields.String()
     rack = fields.String()
     box = fields.String()
     position = fields.String()
     lot_number = fields.String()
+
+
+class ContainerUnblinded(ContainerBlinded):
+    """A container as the pharmacist sees it: its stored status."""
+
+    status = fields.String(required=True, validate=validate.OneOf(CONTAINER_STATUSES))
+
+
+class BlindedCounts(Schema):
+    """A lot's containers in the lab's store, in the pharmacy (whatever became of them there) and discarded
+    in the lab: nothing the pharmacy does moves these."""
+
+    in_store = fields.Integer(required=True)
+    in_pharmacy = fields.Integer(required=True)
+    discarded_in_lab = fields.Integer(required=True)
+
+
+ContainerCounts = Schema.from_dict(
+    {status: fields.Integer(required=True) for status in CONTAINER_STATUSES}, name="ContainerCounts"
+)
 
 
 class QcResultOut(Schema):
@@ -163,7 +188,7 @@ class SignatureOut(Schema):
     reason = fields.String(allow_none=True)
 
 
-class LotOut(Schema):
+class _Lot(Schema):
     lot_number = fields.String(required=True)
     material = fields.String(required=True)
     status = fields.String(required=True)
@@ -179,8 +204,6 @@ class LotOut(Schema):
     passage = fields.Integer(allow_none=True)
     created_at = fields.AwareDateTime()
     created_by = fields.String()
-    containers = fields.List(fields.Nested(ContainerOut), required=True)
-    containers_by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
     qc_results = fields.List(fields.Nested(QcResultOut), required=True)
     qc_summary = fields.List(fields.Nested(QcSummaryOut))
     release_blockers = fields.List(fields.Nested(BlockerOut), required=True)
@@ -188,7 +211,17 @@ class LotOut(Schema):
     signatures = fields.List(fields.Nested(SignatureOut))
 
 
-class LotSummaryOut(Schema):
+class LotBlinded(_Lot):
+    containers = fields.List(fields.Nested(ContainerBlinded), required=True)
+    containers_by_status = fields.Nested(BlindedCounts, required=True)
+
+
+class LotUnblinded(_Lot):
+    containers = fields.List(fields.Nested(ContainerUnblinded), required=True)
+    containers_by_status = fields.Nested(ContainerCounts, required=True)
+
+
+class _LotSummary(Schema):
     lot_number = fields.String(required=True)
     material = fields.String(required=True)
     status = fields.String(required=True)
@@ -197,14 +230,32 @@ class LotSummaryOut(Schema):
     expired = fields.Boolean()
     usable = fields.Boolean()
     container_count = fields.Integer()
-    containers_stored = fields.Integer()
     released_at = fields.AwareDateTime(allow_none=True)
     release_blockers = fields.List(fields.Nested(BlockerOut))
 
 
-class LotList(Schema):
-    items = fields.List(fields.Nested(LotSummaryOut), required=True)
+class LotSummaryBlinded(_LotSummary):
+    containers_by_status = fields.Nested(BlindedCounts, required=True)
 
 
-class HandoffOut(CustodyEventOut):
-    container = fields.Nested(ContainerOut, required=True)
+class LotSummaryUnblinded(_LotSummary):
+    containers_by_status = fields.Nested(ContainerCounts, required=True)
+
+
+class LotListBlinded(Schema):
+    items = fields.List(fields.Nested(LotSummaryBlinded), required=True)
+
+
+class LotListUnblinded(Schema):
+    items = fields.List(fields.Nested(LotSummaryUnblinded), required=True)
+
+
+class HandoffBlinded(CustodyEventOut):
+    class Meta:
+        exclude = ("event_id",)  # tracker.blinding: a sequence over every subject's custody
+
+    container = fields.Nested(ContainerBlinded, required=True)
+
+
+class HandoffUnblinded(CustodyEventOut):
+    container = fields.Nested(ContainerUnblinded, required=True)

@@ -1,5 +1,7 @@
 """Lot use cases: create with containers, record QC results, sign release / rejection / recall, move
-containers out of the store, and read lots for answers, pages and the certificate of analysis."""
+containers out of the store, and read lots for answers, pages and the certificate of analysis. A blinded
+reader sees a container only as in the lab's store, in the pharmacy or discarded in the lab
+(tracker.blinding)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.audit.services import record_event
+from tracker.blinding import (
+    blinded_container_counts,
+    container_status_for,
+    custody_event_for,
+    custody_for,
+    is_unblinded,
+)
+from tracker.custody import rules as custody_rules
 from tracker.custody import services as custody
 from tracker.custody.models import CustodyEvent
 from tracker.db import UnitOfWork, utcnow
@@ -96,7 +106,7 @@ def signature_view(lot: Lot, signature: LotSignature) -> dict[str, Any]:
     }
 
 
-def container_view(container: Container) -> dict[str, Any]:
+def _container_record(container: Container) -> dict[str, Any]:
     return {
         "container_id": container.container_id,
         "status": container.status,
@@ -105,6 +115,11 @@ def container_view(container: Container) -> dict[str, Any]:
         "box": container.box,
         "position": container.position,
     }
+
+
+def container_view(container: Container, role: str) -> dict[str, Any]:
+    """The container as `role` may see it: a blinded reader gets its place, not what the pharmacy did."""
+    return {**_container_record(container), "status": container_status_for(role, container.status)}
 
 
 def _latest_values(lot: Lot) -> dict[str, float | str]:
@@ -117,7 +132,15 @@ def _blockers(study: StudyDefinition, lot: Lot, now: dt.datetime) -> list[dict[s
     )
 
 
-def lot_view(study: StudyDefinition, lot: Lot, now: dt.datetime) -> dict[str, Any]:
+def containers_by_status(containers: list[Container], role: str) -> dict[str, int]:
+    """Counts of the lot's containers: by stored status for unblinded roles; else in the lab's store, in the
+    pharmacy and discarded in the lab only, which nothing the pharmacy does can move."""
+    if is_unblinded(role):
+        return {s: sum(1 for c in containers if c.status == s) for s in custody_rules.CONTAINER_STATUSES}
+    return blinded_container_counts(c.status for c in containers)
+
+
+def lot_view(study: StudyDefinition, lot: Lot, now: dt.datetime, role: str) -> dict[str, Any]:
     latest = rules.latest_by_test(lot.qc_results)
     superseded_by = {r.supersedes_id: r.id for r in lot.qc_results if r.supersedes_id}
     summary = []
@@ -155,11 +178,8 @@ def lot_view(study: StudyDefinition, lot: Lot, now: dt.datetime) -> dict[str, An
         "passage": lot.passage,
         "created_at": lot.created_at,
         "created_by": lot.created_by,
-        "containers": [container_view(c) for c in lot.containers],
-        "containers_by_status": {
-            s: sum(1 for c in lot.containers if c.status == s)
-            for s in ("stored", "issued", "thawed", "discarded")
-        },
+        "containers": [container_view(c, role) for c in lot.containers],
+        "containers_by_status": containers_by_status(lot.containers, role),
         "qc_results": [
             result_view(r, current=latest.get(r.test) is r, superseded_by=superseded_by.get(r.id))
             for r in lot.qc_results
@@ -171,12 +191,14 @@ def lot_view(study: StudyDefinition, lot: Lot, now: dt.datetime) -> dict[str, An
     }
 
 
-def get_lot(uow: UnitOfWork, lot_number: str) -> dict[str, Any]:
+def get_lot(uow: UnitOfWork, actor: Actor, lot_number: str) -> dict[str, Any]:
     with uow:
-        return lot_view(current_study(uow.session), _lot(uow.session, lot_number), utcnow())
+        return lot_view(current_study(uow.session), _lot(uow.session, lot_number), utcnow(), actor.role)
 
 
-def list_lots(uow: UnitOfWork, *, status: str | None = None, material: str | None = None) -> list[dict]:
+def list_lots(
+    uow: UnitOfWork, actor: Actor, *, status: str | None = None, material: str | None = None
+) -> list[dict]:
     with uow:
         query = select(Lot).order_by(Lot.id)
         if status:
@@ -198,7 +220,7 @@ def list_lots(uow: UnitOfWork, *, status: str | None = None, material: str | Non
                     "expired": lot.expires_at <= now,
                     "usable": rules.lot_usable(lot, now),
                     "container_count": lot.container_count,
-                    "containers_stored": sum(1 for c in lot.containers if c.status == "stored"),
+                    "containers_by_status": containers_by_status(lot.containers, actor.role),
                     "released_at": release.signed_at if release else None,
                     "release_blockers": _blockers(study, lot, now),
                 }
@@ -206,13 +228,55 @@ def list_lots(uow: UnitOfWork, *, status: str | None = None, material: str | Non
         return items
 
 
-def container_custody(uow: UnitOfWork, container_id: str) -> list[dict[str, Any]]:
+def container_custody(uow: UnitOfWork, actor: Actor, container_id: str) -> list[dict[str, Any]]:
+    """The container's custody as the actor may see it: for a blinded reader it ends at the issue."""
     with uow:
         container = _container(uow.session, container_id)
-        return custody.events_of(uow.session, "container", container.container_id)
+        events = custody.events_of(uow.session, "container", container.container_id)
+        return custody_for(actor.role, "container", events)
 
 
-def box_maps(uow: UnitOfWork, lot_number: str) -> dict[str, Any]:
+def stored_containers(uow: UnitOfWork, actor: Actor, material: str | None = None) -> list[dict[str, Any]]:
+    """Containers in the lab's store of usable lots (released, not recalled, not expired), oldest lot first
+    and in box order: what an issue to the pharmacy may take."""
+    with uow:
+        now = utcnow()
+        query = (
+            select(Container, Lot)
+            .join(Lot, Lot.id == Container.lot_id)
+            .where(Container.status == "stored", Lot.status == "released", Lot.expires_at > now)
+            .order_by(Lot.id, Container.id)
+        )
+        if material:
+            query = query.where(Lot.material == material)
+        return [
+            {**container_view(container, actor.role), "lot_number": lot.lot_number, "material": lot.material}
+            for container, lot in uow.session.execute(query).all()
+        ]
+
+
+def issue_choices(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
+    """What an issue to the pharmacy may take, for the issue forms: the study's issue kit (None: one container
+    at a time), the containers in store of usable lots by material, and those lots with their counts."""
+    with uow:
+        issue_kit = current_study(uow.session).issue_kit
+    stored = stored_containers(uow, actor)
+    lots: dict[str, dict[str, int]] = {}
+    for c in stored:
+        in_store = lots.setdefault(c["material"], {})
+        in_store[c["lot_number"]] = in_store.get(c["lot_number"], 0) + 1
+    materials = list(issue_kit) if issue_kit else sorted({c["material"] for c in stored})
+    by_material = {m: sum(1 for c in stored if c["material"] == m) for m in materials}
+    return {
+        "issue_kit": issue_kit,
+        "materials": materials,
+        "whole_kit_in_store": bool(issue_kit) and all(by_material[m] >= n for m, n in issue_kit.items()),
+        "stored": {m: [c for c in stored if c["material"] == m] for m in materials},
+        "lots": {m: list(lots.get(m, {}).items()) for m in materials},  # oldest lot first
+    }
+
+
+def box_maps(uow: UnitOfWork, actor: Actor, lot_number: str) -> dict[str, Any]:
     """Each freezer box holding the lot's containers, as a grid with every container of any lot in it."""
     with uow:
         lot = _lot(uow.session, lot_number)
@@ -232,7 +296,7 @@ def box_maps(uow: UnitOfWork, lot_number: str) -> dict[str, Any]:
                 cell = rules.position_cell(container.position)
                 # A slot shows who is in it now; one that left the box leaves it free for the next.
                 if cell and (grid[cell[0]][cell[1]] is None or container.status == "stored"):
-                    grid[cell[0]][cell[1]] = {**container_view(container), "lot_number": owner}
+                    grid[cell[0]][cell[1]] = {**container_view(container, actor.role), "lot_number": owner}
             maps.append({"freezer": freezer, "rack": rack, "box": box, "grid": grid})
         return {"lot_number": lot.lot_number, "rows": rules.BOX_ROWS, "boxes": maps}
 
@@ -351,9 +415,9 @@ def create_lot(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> dict[str,
         for container in containers:
             record_event(
                 session, actor, "create", "container", container.container_id,
-                after={"lot_number": lot_number, **container_view(container)},
+                after={"lot_number": lot_number, **_container_record(container)},
             )  # fmt: skip
-        view = lot_view(study, lot, now)
+        view = lot_view(study, lot, now, actor.role)
         uow.commit()
         return view
 
@@ -567,33 +631,15 @@ def issue_container_in(
     *,
     at: dt.datetime | None = None,
     note: str | None = None,
-    audited: bool = True,
+    audit_after: dict[str, Any] | None = None,
 ) -> CustodyEvent:
     """Issue a stored container to `location` (the pharmacy) inside the caller's transaction: refuses an
     unusable lot (`lot_not_released`, `lot_expired`, `lot_recalled`) or a container not in store
-    (`action_out_of_order`); records the custody event (and its audit event unless `audited=False`)."""
+    (`action_out_of_order`); records the custody event and its audit event (with `audit_after`, the kit)."""
     rules.ensure_lot_usable(container.lot, utcnow())
     return custody.move_container_in(
-        session, actor, container, "issue", location, at=at, note=note, audited=audited
+        session, actor, container, "issue", location, at=at, note=note, audit_after=audit_after
     )
-
-
-def consume_container_in(
-    session: Session,
-    actor: Actor,
-    container: Container,
-    action: str,
-    location: str,
-    *,
-    at: dt.datetime | None = None,
-    audited: bool = True,
-) -> CustodyEvent:
-    """Thaw (cells) or use (vehicle) a container in the pharmacy, issuing it from store first when it is
-    still there; refusals as for an issue; no commit."""
-    rules.ensure_lot_usable(container.lot, utcnow())
-    if container.status == "stored":
-        issue_container_in(session, actor, container, location, at=at, audited=audited)
-    return custody.move_container_in(session, actor, container, action, location, at=at, audited=audited)
 
 
 def handoff_container(
@@ -606,7 +652,9 @@ def handoff_container(
     note: str | None = None,
     at: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """A hand-recorded move of a container: `issue` from store to the pharmacy, or `discard` (with why)."""
+    """A hand-recorded move of a container: `issue` from store to the pharmacy (a study with an issue kit
+    takes whole kits only: tracker.stock), or `discard` (with why): in the lab's store a `discard`, in the
+    pharmacy's stock a `discard_in_pharmacy`, which only the (unblinded) pharmacy records."""
     note = (note or "").strip() or None
     if action == "discard" and note is None:
         raise Invalid(
@@ -616,13 +664,30 @@ def handoff_container(
         session = uow.session
         container = _container(session, container_id, lock=True)
         if action == "issue":
+            issue_kit = current_study(session).issue_kit
+            if issue_kit:
+                raise Conflict(
+                    f"This study issues containers to the pharmacy only in whole kits: issue container "
+                    f"{container.container_id} together with the rest of its kit (POST /containers/issue, or "
+                    "the kit issue page)",
+                    code="issue_as_kit",
+                    details={"container_id": container.container_id, "issue_kit": dict(issue_kit)},
+                )
             event = issue_container_in(session, actor, container, location, at=at, note=note)
         else:
-            event = custody.move_container_in(session, actor, container, action, location, at=at, note=note)
+            move = custody_rules.discard_move(container.status)
+            if move == "discard_in_pharmacy" and not actor.unblinded:
+                # The lab learns only that the container is in the pharmacy, whatever became of it there.
+                raise Conflict(
+                    custody_rules.container_move_refusal(container.container_id, "in_pharmacy", action),
+                    code="action_out_of_order",
+                    details={"status": "in_pharmacy", "action": action},
+                )
+            event = custody.move_container_in(session, actor, container, move, location, at=at, note=note)
         uow.commit()
         return {
-            **custody.event_view(event),
-            "container": {**container_view(container), "lot_number": container.lot.lot_number},
+            **custody_event_for(actor.role, custody.event_view(event)),
+            "container": {**container_view(container, actor.role), "lot_number": container.lot.lot_number},
         }
 
 
@@ -631,7 +696,7 @@ def certificate_pdf(uow: UnitOfWork, actor: Actor, lot_number: str, *, site: str
     with uow:
         study = current_study(uow.session)
         now = utcnow()
-        lot = lot_view(study, _lot(uow.session, lot_number), now)
+        lot = lot_view(study, _lot(uow.session, lot_number), now, actor.role)
     pdf = render_certificate(
         lot, protocol=study.protocol, study_title=study.title, site=site, generated_by=actor.username,
         generated_at=now,

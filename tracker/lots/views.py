@@ -1,5 +1,6 @@
 """Pages for the GMP lab, QA and the pharmacy: lot list, lot page, new lot, QC entry, the signing page,
-the freezer-box map with container handoffs, and the certificate."""
+the freezer-box map with container discards (and the kit issue forms, which post to the stock pages), and the
+certificate. Containers appear as the reader may see them (tracker.blinding)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from tracker.web.pages import WORKSPACES
 bp = Blueprint("lots_pages", __name__)
 
 READERS = ("gmp", "qa", "pharmacist")
+ISSUERS = ("gmp", "pharmacist")
 WORKSPACES.extend(
     [
         (N_("Lots, QC results and release"), "lots_pages.lot_list", READERS),
@@ -45,7 +47,7 @@ def lot_list():
     status = request.args.get("status") or None
     if status not in (None, *rules.LOT_STATUSES):
         status = None
-    lots = services.list_lots(reader(), status=status)
+    lots = services.list_lots(reader(), g.actor, status=status)
     return render_template("lots/list.html", lots=lots, status=status, statuses=rules.LOT_STATUSES)
 
 
@@ -73,14 +75,14 @@ def new_lot():
 @bp.get("/lots/<lot_number>")
 @requires(*READERS)
 def lot_page(lot_number: str):
-    lot = services.get_lot(reader(), lot_number)
+    lot = services.get_lot(reader(), g.actor, lot_number)
     return render_template("lots/detail.html", lot=lot)
 
 
 @bp.route("/lots/<lot_number>/qc", methods=["GET", "POST"])
 @requires("gmp")
 def qc_entry(lot_number: str):
-    lot = services.get_lot(reader(), lot_number)
+    lot = services.get_lot(reader(), g.actor, lot_number)
     with reader() as work:
         specs = current_study(work.session).qc_tests.get(lot["material"], ())
     error, details, status = None, {}, 200
@@ -107,7 +109,7 @@ _SIGN_SCHEMAS = {"release": ReleaseIn, "reject": RejectIn, "recall": RecallIn}
 @bp.route("/lots/<lot_number>/sign", methods=["GET", "POST"])
 @requires("qa")
 def sign(lot_number: str):
-    lot = services.get_lot(reader(), lot_number)
+    lot = services.get_lot(reader(), g.actor, lot_number)
     error, details, status = None, {}, 200
     action = request.form.get("action", "")
     if request.method == "POST":
@@ -150,16 +152,18 @@ def box_map(lot_number: str):
 
 
 def _render_boxes(lot_number: str, error: str | None = None, details: dict | None = None, status: int = 200):
-    maps = services.box_maps(reader(), lot_number)
-    lot = services.get_lot(reader(), lot_number)
+    maps = services.box_maps(reader(), g.actor, lot_number)
+    lot = services.get_lot(reader(), g.actor, lot_number)
+    # The kit issue forms (they post to the stock pages) for those who issue.
+    choices = services.issue_choices(reader(), g.actor) if g.actor.role in ISSUERS else None
     return render_template(
         "lots/boxes.html", maps=maps, lot=lot, columns=range(1, rules.BOX_COLUMNS + 1),
-        error=error, details=details or {}, form=request.form,
+        error=error, details=details or {}, form=request.form, choices=choices,
     ), status  # fmt: skip
 
 
 @bp.post("/lots/<lot_number>/handoff")
-@requires("gmp", "pharmacist")
+@requires(*ISSUERS)
 def container_handoff(lot_number: str):
     data = _form_data(request.form, ("container_id", "action", "location", "note"))
     container_id = data.pop("container_id", "")

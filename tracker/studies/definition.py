@@ -142,6 +142,10 @@ class StudyDefinition:
     # The temperature a bag may travel at; a handoff outside it quarantines the bag. None: not checked.
     transport_min_temperature_c: float | None = None
     transport_max_temperature_c: float | None = None
+    # What one issue from the GMP lab's store to the pharmacy holds: containers per material, e.g.
+    # {"ucmsc": 1, "placebo": 1}; issues of whole kits only, so the lab never sees which material the
+    # pharmacy needed. None: containers are issued one at a time.
+    issue_kit: dict[str, int] | None = None
 
     @property
     def stratum_codes(self) -> tuple[str, ...]:
@@ -272,6 +276,9 @@ class _Transport(Schema):
             raise ValidationError("must be above min_temperature_c", "max_temperature_c")
 
 
+MAX_KIT_CONTAINERS_PER_MATERIAL = 20
+
+
 class StudyDefinitionSchema(Schema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_-]{1,39}$"))
     protocol = fields.String(required=True, validate=validate.Length(min=1, max=40))
@@ -293,6 +300,14 @@ class StudyDefinitionSchema(Schema):
     eligibility = fields.Nested(_Eligibility)
     # Optional for the same reason: without it a handoff's temperature is recorded but not judged.
     transport = fields.Nested(_Transport)
+    # Optional: without it containers are issued to the pharmacy one at a time.
+    issue_kit = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(MATERIALS)),
+        values=fields.Integer(
+            strict=True, validate=validate.Range(min=1, max=MAX_KIT_CONTAINERS_PER_MATERIAL)
+        ),
+        validate=validate.Length(min=1),
+    )
 
     @validates_schema
     def _consistent(self, data: dict, **_: Any) -> None:
@@ -312,6 +327,15 @@ class StudyDefinitionSchema(Schema):
             tests = [s["test"] for s in specs]
             if len(set(tests)) != len(tests):
                 raise ValidationError(f"QC tests of {material} must be unique", "qc_tests")
+        kit = data.get("issue_kit")
+        if kit is not None:
+            # A kit holds every material the arms use, so an issue says nothing about which one is needed.
+            used = sorted({a["material"] for a in data.get("arms", [])})
+            if sorted(kit) != used:
+                raise ValidationError(
+                    f"an issue kit holds containers of exactly the arms' materials: {', '.join(used)}",
+                    "issue_kit",
+                )
 
     @post_load
     def _build(self, data: dict, **_: Any) -> StudyDefinition:
@@ -344,7 +368,17 @@ class StudyDefinitionSchema(Schema):
             transport_max_temperature_c=data["transport"]["max_temperature_c"]
             if "transport" in data
             else None,
+            issue_kit=_issue_kit(data),
         )
+
+
+def _issue_kit(data: dict) -> dict[str, int] | None:
+    """The kit with its materials in the arms' order (a stored definition's keys come back sorted)."""
+    kit = data.get("issue_kit")
+    if kit is None:
+        return None
+    order = list(dict.fromkeys(a["material"] for a in data["arms"]))
+    return {material: kit[material] for material in sorted(kit, key=order.index)}
 
 
 def _eligibility(data: dict | None) -> Eligibility:

@@ -1,4 +1,4 @@
-"""Recording a thaw: issues the container from store when needed, judges usability, one audit event."""
+"""Recording a thaw of a container of the pharmacy's stock: judges usability, one audit event."""
 
 from __future__ import annotations
 
@@ -10,16 +10,18 @@ from sqlalchemy.orm import Session
 
 from tracker.audit.services import record_event
 from tracker.checkchar import is_random_id, new_random_id
+from tracker.custody import rules as custody_rules
 from tracker.db import UnitOfWork, utcnow
 from tracker.doses import rules as dose_rules
 from tracker.errors import Conflict, Invalid, NotFound
-from tracker.lots.services import consume_container_in, find_container
+from tracker.lots.services import find_container
 from tracker.roles import Actor
+from tracker.stock.services import PHARMACY, take_from_stock
 from tracker.studies.services import current_study
 from tracker.thaws.models import Thaw
 from tracker.timing import check_happened
 
-PHARMACY = "Pharmacy"
+__all__ = ["PHARMACY", "drawn_from", "find_thaw", "get_thaw", "list_open_thaws", "record_thaw"]
 THAW_PREFIX, THAW_BODY = "T", 9
 
 
@@ -53,10 +55,12 @@ def record_thaw(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> dict[str
                 f"Container {container.container_id} holds vehicle, not cells: it is not thawed",
                 code="not_a_cell_container",
             )
-        if container.status in ("thawed", "used", "discarded"):
+        if container.status in ("thawed", "used", "discarded", "discarded_in_pharmacy"):
+            done = "discarded" if container.status.startswith("discarded") else container.status
             raise Conflict(
-                f"Container {container.container_id} is already {container.status}",
-                code=f"container_{container.status}",
+                f"Container {container.container_id} is already "
+                f"{custody_rules.CONTAINER_STATUS_WORDS[container.status]}",
+                code=f"container_{done}",
             )
         if data["volume_ml"] > container.lot.volume_ml_per_container:
             raise Invalid(
@@ -66,7 +70,7 @@ def record_thaw(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> dict[str
         check_happened(
             "thawed_at", thawed_at, now, not_before=container.lot.manufactured_at, what_before="manufacture"
         )
-        consume_container_in(session, actor, container, "thaw", PHARMACY, at=thawed_at, audited=False)
+        take_from_stock(session, actor, container, "thaw", at=thawed_at, audited=False)
         reasons = dose_rules.thaw_unusable_reasons(study, data["viability_percent"])
         thaw = Thaw(
             thaw_id=_new_thaw_id(session),

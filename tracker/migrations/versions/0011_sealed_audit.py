@@ -8,7 +8,7 @@ records how many events went where and the first trail's head. `audit verify` pr
 event for event.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010_stock
 """
 
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from alembic import op
 import tracker.db
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010_stock"
 branch_labels = None
 depends_on = None
 
