@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, event, inspect
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Table, event, inspect
 from sqlalchemy.orm import Session
 
 from tracker import blinding
@@ -79,9 +79,27 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot keep {type(value).__name__} in a row image")
 
 
-def plain_row(names: list[str], values: Any) -> dict[str, Any]:
-    """A Core row (its columns in `names` order) as an image: the fast way for verification's many rows."""
-    return dict(zip(names, map(_plain, values), strict=True))
+def row_reader(table: Table) -> Callable[[Any], dict[str, Any]]:
+    """A function turning a Core row of `table` (its columns in table order, as the models type them) into
+    its image, built once per table: verification turns every live row into one, so only the columns that
+    need it are converted (times arrive as aware UTC from the models' type)."""
+    names = [c.name for c in table.columns]
+    convert = [
+        _utc_text if isinstance(getattr(c.type, "impl", c.type), DateTime)
+        else None if isinstance(c.type, String | Integer | Float | Boolean | JSON)
+        else _plain
+        for c in table.columns
+    ]  # fmt: skip
+    if not any(convert):
+        return lambda values: dict(zip(names, values, strict=True))
+    return lambda values: {
+        name: value if how is None or value is None else how(value)
+        for name, value, how in zip(names, values, convert, strict=True)
+    }
+
+
+def _utc_text(value: dt.datetime) -> str:
+    return value.isoformat() if value.tzinfo is dt.UTC else _plain(value)
 
 
 def image_of(table: Table, values: Any) -> dict[str, Any]:

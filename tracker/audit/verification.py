@@ -129,9 +129,10 @@ def _event_problem(
     return None
 
 
-def _seal_problem(
+def _open_seal(
     seq: int, seal: str, salt: bytes | None, sealed: Any, canonical: bytes | None
-) -> str | None:
+) -> dict[str, Any] | str:
+    """The sealed facts of an event, or what is wrong with its seal."""
     if salt is None or canonical is None:
         return "its seal's record is missing"
     if not hmac.compare_digest(rules.seal_of(salt, canonical), seal):
@@ -141,7 +142,7 @@ def _seal_problem(
         return "the seal belongs to another event"
     if _json(sealed) != opened:
         return "column sealed differs from the sealed bytes"
-    return None
+    return opened
 
 
 @contextmanager
@@ -233,12 +234,10 @@ def _sealed_rows(session: Session, events: Iterator[Any], images: _Images) -> tu
     last_anchor = 0
     for row in events:
         seq, seal = row[0], row[13]
-        problem = _event_problem(row, count + 1, prev_hash, "seal", seal) or _seal_problem(
-            seq, seal, *row[14:17]
-        )
-        if problem:
-            raise Broken("sealed", seq, problem)
-        opened = orjson.loads(row[16])
+        problem = _event_problem(row, count + 1, prev_hash, "seal", seal)
+        opened = problem or _open_seal(seq, seal, *row[14:17])
+        if opened.__class__ is str:
+            raise Broken("sealed", seq, opened)
         if images.digest_for(seq) != opened["records"]:
             raise Broken("sealed", seq, "its row images differ from those its seal commits to")
         anchor = opened["unblinded_head"]
@@ -380,6 +379,7 @@ def _compare_table(
     """Merge one table's live rows with the trail's latest images of them, both in key order."""
     (pk,) = table.primary_key.columns
     names = [c.name for c in table.columns]
+    image_of_row = records.row_reader(table)
     at_key = names.index(pk.name)
     padded = isinstance(pk.type, Integer)
     live = _stream(session, select(table).order_by(_binary_order(session, pk)), batch)
@@ -400,7 +400,7 @@ def _compare_table(
                     report(RecordProblem(table.name, image_key, None, "this row", "no row: it was deleted"))
                 image = next(images, None)
                 continue
-            found = records.plain_row(names, row)
+            found = image_of_row(row)
             if expected is None:
                 report(RecordProblem(table.name, row_key, None, "no row: it was deleted", "this row"))
             elif expected != found:
