@@ -17,7 +17,7 @@ import tracker.blinding_audit.report as audit_report
 import tracker.doses.services as dose_services
 from tracker.doses.models import BagPreparation
 
-PARTICIPANTS = 20  # small and quick; the real run takes 180
+PARTICIPANTS = 20  # small and quick; the real run takes 200
 ROLES = ("admin", "gmp", "qa", "nurse", "investigator", "all blinded")
 ROW = re.compile(
     r"^(?P<attack>[a-z])\. .{27} (?P<role>[a-z ]+?)\s+(?P<accuracy>\d\.\d\d)\s+"

@@ -174,13 +174,19 @@ def _material_of(view: View, item: dict) -> str:
 # ---- a. the digest oracle --------------------------------------------------------------------------------
 
 
+# The hashed fields of an event, as the README documents them: with a seal (the sealed trail), or without
+# (a trail whose hashes covered every field).
+_SEALED_FIELDS = audit_rules.SEALED_CHAIN_FIELDS
+_UNSEALED_FIELDS = tuple(key for key in _SEALED_FIELDS if key != "seal")
+
+
 def _canonical(fields: dict[str, Any]) -> bytes:
-    return audit_rules.canonical_bytes(fields)
+    return audit_rules.canonical_bytes(fields, tuple(fields))
 
 
 def _event_fields(event: dict[str, Any]) -> dict[str, Any]:
     """The hashed fields of an event as the reader received it (a field it did not receive is None)."""
-    return {key: event.get(key) for key in audit_rules.CANONICAL_FIELDS}
+    return {key: event.get(key) for key in (_SEALED_FIELDS if "seal" in event else _UNSEALED_FIELDS)}
 
 
 # The hidden keys of a bag's preparation event as the open source code writes them, and two variants, so

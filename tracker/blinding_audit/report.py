@@ -13,7 +13,7 @@ from tracker.blinding_audit.collect import Collector
 from tracker.blinding_audit.trial import Trial, run_trial, scratch_database
 from tracker.db import CLOCK
 
-DEFAULT_PARTICIPANTS = 180
+DEFAULT_PARTICIPANTS = 200  # the trial's size
 KITS = {
     True: "kits issued to the pharmacy each morning",
     False: "no kits (the app has no POST /containers/issue: thaws and placebo bags take from the store)",

@@ -26,7 +26,7 @@ from tracker.blinding_audit.client import AuditFailure, Client
 from tracker.db import CLOCK
 
 SHARED_MEMORY = "/dev/shm"  # noqa: S108 - a private directory is made inside it
-# Participants a day: a busy site's few, so that 180 take three to four weeks; now and then two active codes
+# Participants a day: a busy site's few, so that 200 take three to four weeks; now and then two active codes
 # fall within one thaw's hour, and most preparations stand apart, as on a real ward.
 PER_DAY = (4, 12)
 STRATA = "ABCDE"

@@ -11,12 +11,13 @@ from collections.abc import Iterable
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from tracker.blinding import UNBLINDED_ROLES
 from tracker.db import Base
 from tracker.errors import Forbidden, NotFound
 from tracker.randomization.models import RandomizationCode
 from tracker.roles import SYSTEM, Actor
 
-READERS = frozenset({"pharmacist", "statistician"})
+READERS = UNBLINDED_ROLES  # who may read an arm: the one declaration (tracker/blinding.py)
 WRITERS = frozenset({"statistician"})
 EXPORTERS = frozenset({"statistician"})  # a whole list with its arms: the statistician alone
 
