@@ -29,6 +29,8 @@ def run(database_url: str, label: str, events: int) -> None:
     with engine.connect().execution_options(write=True) as conn:
         from sqlalchemy import text
 
+        conn.execute(text("DELETE FROM audit_record"))
+        conn.execute(text("DELETE FROM custody_event"))
         conn.execute(text("DELETE FROM audit_seal"))
         conn.execute(text("DELETE FROM audit_event"))
         conn.execute(text("DELETE FROM audit_head"))

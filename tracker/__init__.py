@@ -49,6 +49,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_i18n(app)
     register_security_headers(app)
 
+    from tracker.audit import scheduling
+
+    scheduling.init_app(app)
+
     from tracker.cli import prepare_database, register_cli
 
     register_cli(app)

@@ -21,8 +21,9 @@ UNBLINDED_FIELDS: Mapping[str, frozenset[str]] = {
         "placebo_lot", "drawn_volume_ml", "dose_viable_cells", "witness", "witnessed_at", "qr_payload",
         "void_reason",
     }),
-    # The first trail's head, named when it was resealed: a digest over unblinded facts.
-    "audit_trail": frozenset({"archived_head"}),
+    # The first trail's head, named when it was resealed (a digest over unblinded facts), and how many rows
+    # each table held then (the number of thaws among them).
+    "audit_trail": frozenset({"archived_head", "rows_by_table"}),
     # A custody event's ID is a sequence over every subject: between two events a blinded reader sees, its
     # gaps would count the pharmacy's moves kept from that reader (thaws, uses, discards there).
     "custody_event": frozenset({"event_id"}),
@@ -52,6 +53,16 @@ BLINDED_CONTAINER_STATUSES: Mapping[str, str] = {
     "discarded_in_pharmacy": "in_pharmacy",
 }
 BLINDED_CONTAINER_COUNTS = ("in_store", "in_pharmacy", "discarded_in_lab")
+
+
+# Database tables whose every column is unblinded, and unblinded columns of other tables: what a tool that
+# prints rows (audit verification) must not show to whoever runs it.
+UNBLINDED_TABLES = frozenset({"allocation", "bag_preparation", "thaw"})
+UNBLINDED_COLUMNS = frozenset({("container", "status")})
+
+
+def column_is_unblinded(table: str, column: str) -> bool:
+    return table in UNBLINDED_TABLES or (table, column) in UNBLINDED_COLUMNS
 
 
 def is_unblinded(role: str) -> bool:

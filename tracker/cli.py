@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import string
 import sys
@@ -10,12 +11,17 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
-from tracker.audit.verification import verify_chain
+from tracker.audit.checkpoints import save_checkpoint, verify_checkpoint, write_checkpoint
+from tracker.audit.scheduling import checkpoint_if_due
+from tracker.audit.verification import VerifyResult, verify_chain
 from tracker.backup import backup, restore
 from tracker.errors import DomainError
 from tracker.roles import ROLES, SYSTEM
 from tracker.schema import migrate
+from tracker.signing import fingerprint, generate_key_file, load_signing_key
 from tracker.studies.services import current_study, load_study
 from tracker.users.services import create_user
 from tracker.web.context import reader, state, uow
@@ -53,6 +59,25 @@ def generated_password() -> str:
         candidate = "".join(secrets.choice(alphabet) for _ in range(14)) + "-" + secrets.choice(string.digits)
         if any(c.islower() for c in candidate) and any(c.isupper() for c in candidate):
             return candidate
+
+
+def _report_verification(result: VerifyResult) -> None:
+    if result.problem is None:
+        click.echo(
+            f"Audit chain intact: {result.events} events "
+            f"(and {result.unblinded_events} in the unblinded chain, every seal opened)."
+        )
+    else:
+        click.echo(f"Audit chain BROKEN at {result.where}: {result.problem}", err=True)
+    if not result.record_problems:
+        click.echo(f"Records agree with the trail: {result.rows} rows.")
+        return
+    count = len(result.record_problems) + result.more_record_problems
+    click.echo(f"Records DISAGREE with the trail ({count} problems in {result.rows} rows):", err=True)
+    for problem in result.record_problems:
+        click.echo(f"  {problem}", err=True)
+    if result.more_record_problems:
+        click.echo(f"  ... and {result.more_record_problems} more", err=True)
 
 
 def register_cli(app: Flask) -> None:
@@ -136,52 +161,103 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(audit)
 
     @audit.command("verify")
-    def audit_verify() -> None:
-        """Exit 0 when the hash chain is intact; otherwise name the first broken row."""
+    @click.option(
+        "--checkpoint", "checkpoints", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+        help="A signed checkpoint the chain must still hold (repeat for several).",
+    )  # fmt: skip
+    def audit_verify(checkpoints: tuple[Path, ...]) -> None:
+        """Exit 0 when the audit trail is intact and holds every checkpoint given; else name what broke."""
         with reader() as work:
             result = verify_chain(work.session)
-        if result.ok:
-            click.echo(
-                f"Audit chain intact: {result.events} events "
-                f"(and {result.unblinded_events} in the unblinded chain, every seal opened)."
-            )
+        broken = not result.ok
+        _report_verification(result)
+        site_key = load_signing_key(Path(app.config["AUDIT_SIGNING_KEY_FILE"])).public_key()
+        for path in checkpoints:
+            held = verify_checkpoint(uow(), path, site_key)
+            if held.ok:
+                click.echo(f"Checkpoint {path}: held (seq {held.seq}, signed by this site's key).")
+            else:
+                click.echo(f"Checkpoint {path}: NOT HELD: {held.problem}", err=True)
+                broken = True
+        if broken:
+            sys.exit(1)
+
+    @audit.command("checkpoint")
+    @click.option("--if-due", is_flag=True, help="Only if the last is AUDIT_CHECKPOINT_HOURS old (cron).")
+    def audit_checkpoint(if_due: bool) -> None:
+        """Print a signed checkpoint of the audit trail's head for the sponsor to keep (and save it in
+        AUDIT_CHECKPOINT_DIR when that is set; the sponsor's copy goes through the notification outbox)."""
+        if if_due:
+            written = checkpoint_if_due(app)
+            click.echo(f"Checkpoint written: {written}" if written else "No checkpoint due.")
             return
-        click.echo(f"Audit chain BROKEN at {result.where}: {result.problem}", err=True)
-        sys.exit(1)
+        key = load_signing_key(Path(app.config["AUDIT_SIGNING_KEY_FILE"]))
+        document = write_checkpoint(uow(), key, app.config["SITE_NAME"])
+        click.echo(json.dumps(document, indent=2, sort_keys=True))
+        directory = app.config.get("AUDIT_CHECKPOINT_DIR")
+        if directory:
+            click.echo(f"Saved to {save_checkpoint(document, Path(directory))}.", err=True)
+        click.echo(
+            f"Checkpoint of seq {document['seq']} signed by key {document['fingerprint']}; "
+            "queued for the sponsor.",
+            err=True,
+        )
+
+    @audit.command("keygen")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    def audit_keygen(path: Path) -> None:
+        """Make a new audit signing key (mode 600) for AUDIT_SIGNING_KEY_FILE; keep a copy elsewhere."""
+        try:
+            generate_key_file(path)
+        except FileExistsError:
+            click.echo(f"{path} already exists: a signing key is never overwritten.", err=True)
+            sys.exit(1)
+        click.echo(f"Audit signing key written to {path}: {fingerprint(load_signing_key(path).public_key())}")
 
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
     def backup_command(path: Path) -> None:
-        """Write a consistent copy of the whole database to PATH (a new file)."""
+        """Write a consistent copy of the whole database to PATH (a new file, readable by its owner only)."""
         try:
             backup(state().engine, path)
         except DomainError as exc:
             _fail(exc)
-        click.echo(f"Backup written to {path}.")
+        click.echo(
+            f"Backup written to {path} (readable by its owner only: it holds the allocation). "
+            f"Restore it with: flask --app app restore {path} --yes"
+        )
 
     @app.cli.command("restore")
     @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
     @click.option("--yes", is_flag=True, help="Confirm that the database's current content is replaced.")
     def restore_command(path: Path, yes: bool) -> None:
-        """Replace the database's content with the backup at PATH, then verify the audit chain."""
+        """Replace the database's content with the backup at PATH, once the backup, restored into a scratch
+        database, passes `audit verify` there; a broken backup is refused and nothing is replaced."""
         if not yes:
             click.echo(
                 "Restoring replaces everything in the database: run again with --yes to confirm.", err=True
             )
             sys.exit(2)
+        proven: list[VerifyResult] = []
+
+        def check(scratch: Engine) -> str | None:
+            with Session(scratch) as session:
+                result = verify_chain(session)
+            proven.append(result)
+            if result.problem is not None:
+                return f"its audit trail is broken at {result.where}: {result.problem}"
+            if result.record_problems:
+                return f"its records disagree with its audit trail ({result.record_problems[0]}, ...)"
+            return None
+
         try:
-            restore(state().engine, path)
+            restore(state().engine, path, check)
         except DomainError as exc:
             _fail(exc)
-        with reader() as work:
-            result = verify_chain(work.session)
-        if not result.ok:
-            click.echo(
-                f"Restored, but the audit chain is BROKEN at {result.where}: {result.problem}",
-                err=True,
-            )
-            sys.exit(1)
-        click.echo(f"Restored from {path}; audit chain intact: {result.events} events.")
+        click.echo(
+            f"Verified the backup in a scratch database (audit chain intact: {proven[-1].events} events), "
+            f"then replaced the live database with it. Restored from {path}."
+        )
 
     @app.cli.command("demo")
     def demo() -> None:

@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+from tracker.signing import generate_key_file
+
 
 class ConfigError(RuntimeError):
     """The app must not start with these settings."""
@@ -17,6 +19,13 @@ def _instance_secret(instance: Path, name: str) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _instance_signing_key(instance: Path) -> str:
+    path = instance / "audit_signing_key.pem"
+    if not path.exists():
+        generate_key_file(path)
+    return str(path)
 
 
 def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
@@ -36,6 +45,11 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
         # The ZPL label printer's raw port, host:port (usually 9100); unset: labels are downloaded only.
         "LABEL_PRINTER": os.environ.get("LABEL_PRINTER") or None,
         "LABEL_PRINTER_TIMEOUT": float(os.environ.get("LABEL_PRINTER_TIMEOUT", "5")),
+        # The Ed25519 key that signs audit checkpoints: a file outside the database (PKCS#8 PEM).
+        "AUDIT_SIGNING_KEY_FILE": os.environ.get("AUDIT_SIGNING_KEY_FILE") or None,
+        # Where the app writes a signed checkpoint every AUDIT_CHECKPOINT_HOURS (unset: only on demand).
+        "AUDIT_CHECKPOINT_DIR": os.environ.get("AUDIT_CHECKPOINT_DIR") or None,
+        "AUDIT_CHECKPOINT_HOURS": float(os.environ.get("AUDIT_CHECKPOINT_HOURS", "24")),
         "AUTO_MIGRATE": True,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -48,15 +62,24 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
     if settings["LABEL_PRINTER"]:
         parse_printer(settings["LABEL_PRINTER"])  # a mistyped printer stops the start, not the first print
     if settings["TRACKER_ENV"] == "production":
-        missing = [key for key in ("SECRET_KEY", "QR_SIGNING_KEY") if not settings.get(key)]
+        missing = [
+            key for key in ("SECRET_KEY", "QR_SIGNING_KEY", "AUDIT_SIGNING_KEY_FILE") if not settings.get(key)
+        ]
         if missing:
-            raise ConfigError(f"TRACKER_ENV=production needs {' and '.join(missing)} set in the environment")
+            raise ConfigError(f"TRACKER_ENV=production needs {', '.join(missing)} set in the environment")
+        if not Path(settings["AUDIT_SIGNING_KEY_FILE"]).is_file():
+            raise ConfigError(
+                f"AUDIT_SIGNING_KEY_FILE names {settings['AUDIT_SIGNING_KEY_FILE']}, which is not a file: "
+                "make one with `flask --app app audit keygen FILE` and keep a copy off this server"
+            )
         settings["SESSION_COOKIE_SECURE"] = True
     else:
         settings["SECRET_KEY"] = settings["SECRET_KEY"] or _instance_secret(instance, "secret_key")
         settings["QR_SIGNING_KEY"] = settings["QR_SIGNING_KEY"] or _instance_secret(
             instance, "qr_signing_key"
         )
+        if not settings["AUDIT_SIGNING_KEY_FILE"]:
+            settings["AUDIT_SIGNING_KEY_FILE"] = _instance_signing_key(instance)
     return settings
 
 

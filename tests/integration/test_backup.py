@@ -1,6 +1,9 @@
-"""Backup and restore round-trip a populated database, table by table, and the audit chain still verifies."""
+"""Backup and restore round-trip a populated database, table by table, and the audit chain still verifies;
+a backup is private, and a broken one is refused before anything is replaced."""
 
-from sqlalchemy import select
+import stat
+
+from sqlalchemy import select, text
 
 from tracker.models import Base
 from tracker.web.context import reader
@@ -55,3 +58,51 @@ def test_a_backup_never_overwrites_a_file(runner, tmp_path):
     assert result.exit_code != 0
     assert "already exists" in result.output
     assert path.read_text() == "keep me"
+
+
+def test_a_backup_is_readable_by_its_owner_only(runner, make_user, tmp_path):
+    make_user("qa")
+    path = tmp_path / "private.backup"
+    result = runner.invoke(args=["backup", str(path)])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "owner only" in result.output
+
+
+def _set_username(app, seq: int, username: str) -> None:
+    engine = app.extensions["tracker"].engine
+    with engine.connect().execution_options(write=True) as conn:
+        conn.execute(text("UPDATE audit_event SET username = :u WHERE seq = :s"), {"u": username, "s": seq})
+        conn.commit()
+
+
+def test_a_broken_backup_is_refused_and_the_live_database_is_untouched(app, runner, make_user, tmp_path):
+    make_user("qa", "qa_one")
+    make_user("nurse", "nurse_one")
+    path = tmp_path / "broken.backup"
+    # A backup taken while someone had edited the trail: it carries the edit.
+    _set_username(app, 2, "mallory")
+    assert runner.invoke(args=["backup", str(path)]).exit_code == 0
+    _set_username(app, 2, "system")
+    make_user("gmp", "gmp_after_the_backup")
+    before = _snapshot(app)
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+    result = runner.invoke(args=["restore", str(path), "--yes"])
+    assert result.exit_code != 0
+    assert "was not restored" in result.output
+    assert "seq 2 of the sealed chain" in result.output
+    assert "live database was not touched" in result.output
+    assert _snapshot(app) == before
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def test_a_file_that_is_no_backup_is_refused(app, runner, make_user, tmp_path):
+    make_user("qa")
+    path = tmp_path / "notes.backup"
+    path.write_text("these are not the records you are looking for\n" * 100)
+    before = _snapshot(app)
+    result = runner.invoke(args=["restore", str(path), "--yes"])
+    assert result.exit_code != 0
+    assert "was not restored" in result.output
+    assert _snapshot(app) == before

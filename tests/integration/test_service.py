@@ -9,6 +9,7 @@ from alembic.runtime.migration import MigrationContext
 from tracker import create_app
 from tracker.config import ConfigError
 from tracker.models import Base
+from tracker.signing import generate_key_file
 
 
 def test_healthz_needs_no_token(client):
@@ -34,7 +35,17 @@ def test_production_refuses_to_start_without_its_keys(tmp_path, monkeypatch):
     monkeypatch.setenv("TRACKER_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("QR_SIGNING_KEY", raising=False)
-    with pytest.raises(ConfigError, match="SECRET_KEY and QR_SIGNING_KEY"):
+    monkeypatch.delenv("AUDIT_SIGNING_KEY_FILE", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY, QR_SIGNING_KEY, AUDIT_SIGNING_KEY_FILE"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "AUTO_MIGRATE": False})
+
+
+def test_production_refuses_an_audit_signing_key_file_that_is_not_there(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("QR_SIGNING_KEY", "q" * 32)
+    monkeypatch.setenv("AUDIT_SIGNING_KEY_FILE", str(tmp_path / "missing.pem"))
+    with pytest.raises(ConfigError, match="not a file"):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "AUTO_MIGRATE": False})
 
 
@@ -42,6 +53,9 @@ def test_production_starts_with_its_keys(tmp_path, monkeypatch):
     monkeypatch.setenv("TRACKER_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 32)
     monkeypatch.setenv("QR_SIGNING_KEY", "q" * 32)
+    key = tmp_path / "audit.pem"
+    generate_key_file(key)
+    monkeypatch.setenv("AUDIT_SIGNING_KEY_FILE", str(key))
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "AUTO_MIGRATE": False})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     app.extensions["tracker"].engine.dispose()

@@ -66,9 +66,29 @@ class UnblindedAuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
+    # The digest of the row images this event carries (audit_record).
+    records: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     canonical: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditRecord(Base):
+    """The image of one record row as an event left it (None: deleted). `n` numbers images across both
+    chains in the order they were written, so the latest image of a row is its highest `n`."""
+
+    __tablename__ = "audit_record"
+    __table_args__ = (
+        Index("ix_audit_record_row", "table_name", "row_key", "n"),
+        Index("ix_audit_record_event", "chain", "seq", "n"),
+    )
+
+    n: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    chain: Mapped[str] = mapped_column(String(10))
+    seq: Mapped[int]
+    table_name: Mapped[str] = mapped_column(String(64))
+    row_key: Mapped[str] = mapped_column(String(80))
+    image: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class ArchivedAuditEvent(Base):
@@ -93,8 +113,8 @@ class ArchivedAuditEvent(Base):
 
 
 class AuditHead(Base):
-    """One row per chain naming its last event: locked by every writer, and a witness against a truncated
-    tail."""
+    """One row per chain naming its last event (and one counting row images): locked by every writer, and a
+    witness against a truncated tail."""
 
     __tablename__ = "audit_head"
 

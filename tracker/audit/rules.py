@@ -30,13 +30,18 @@ SEALED_CHAIN_FIELDS = (
     "seq", "at", "user", "role", "action", "entity_type", "entity_id",
     "before", "after", "reason", "seal", "prev_hash",
 )  # fmt: skip
-# The fields of an unblinded-chain event (and of the first trail's events, kept as an archive).
+# The fields of an unblinded-chain event; `records` is the digest of its row images.
 UNBLINDED_CHAIN_FIELDS = (
+    "seq", "at", "user", "role", "action", "entity_type", "entity_id",
+    "before", "after", "reason", "records", "prev_hash",
+)  # fmt: skip
+# The fields of the first trail's events, kept as an archive.
+ARCHIVED_FIELDS = (
     "seq", "at", "user", "role", "action", "entity_type", "entity_id",
     "before", "after", "reason", "prev_hash",
 )  # fmt: skip
-# What a seal commits to.
-SEAL_FIELDS = ("seq", "before", "after", "reason", "unblinded_head")
+# What a seal commits to; `records` is the digest of the event's row images.
+SEAL_FIELDS = ("seq", "before", "after", "reason", "records", "unblinded_head")
 
 # Entity types a reader may filter on (the singular snake_case resource names of the contract).
 ENTITY_TYPES = (

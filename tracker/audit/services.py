@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,22 +11,25 @@ from sqlalchemy import Connection, Select, Table, bindparam, insert, select, upd
 from sqlalchemy.orm import Session
 
 from tracker import blinding
-from tracker.audit import rules
-from tracker.audit.models import AuditEvent, AuditHead, AuditSeal, UnblindedAuditEvent
+from tracker.audit import records, rules
+from tracker.audit.models import AuditEvent, AuditHead, AuditRecord, AuditSeal, UnblindedAuditEvent
 from tracker.db import utcnow
 from tracker.errors import Forbidden
 from tracker.roles import Actor
 
-SEALED_HEAD, UNBLINDED_HEAD = 1, 2
+# Head rows: the two chains', and the count of row images written (its `seq`; no hash).
+SEALED_HEAD, UNBLINDED_HEAD, IMAGES_HEAD = 1, 2, 3
+HEADS = (SEALED_HEAD, UNBLINDED_HEAD, IMAGES_HEAD)
 _SEALED = AuditEvent.__table__
 _SEALS = AuditSeal.__table__
 _UNBLINDED = UnblindedAuditEvent.__table__
+_RECORDS = AuditRecord.__table__
 _HEAD = AuditHead.__table__
 # Built once: every write of the app runs these. Every writer locks the sealed chain's head, whichever chain
 # it extends, so that writers are serialised in one order and each seal names the unblinded head of its time.
 _LOCK_HEADS = (
     select(_HEAD.c.id, _HEAD.c.seq, _HEAD.c.hash)
-    .where(_HEAD.c.id.in_((SEALED_HEAD, UNBLINDED_HEAD)))
+    .where(_HEAD.c.id.in_(HEADS))
     .order_by(_HEAD.c.id)
     .with_for_update()
 )
@@ -35,10 +38,11 @@ _MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == bindparam("head_id"))
 
 def _locked_heads(conn: Connection) -> dict[int, tuple[int, str]]:
     heads = {row.id: (row.seq, row.hash) for row in conn.execute(_LOCK_HEADS)}
-    for head_id in (SEALED_HEAD, UNBLINDED_HEAD):
+    for head_id in HEADS:
         if head_id not in heads:
-            conn.execute(insert(_HEAD), {"id": head_id, "seq": 0, "hash": rules.GENESIS_HASH})
-            heads[head_id] = (0, rules.GENESIS_HASH)
+            genesis = "" if head_id == IMAGES_HEAD else rules.GENESIS_HASH
+            conn.execute(insert(_HEAD), {"id": head_id, "seq": 0, "hash": genesis})
+            heads[head_id] = (0, genesis)
     return heads
 
 
@@ -62,9 +66,12 @@ def record_event(
     after: dict[str, Any] | None = None,
     reason: str | None = None,
     at: dt.datetime | None = None,
+    written: Iterable[tuple[Table, dict[str, Any]]] = (),
 ) -> None:
     """Append one event, in the same transaction as the change it records: to the unblinded chain when the
     declaration says the event itself is unblinded, else to the sealed chain with its unblinded facts sealed.
+    The event carries the image of every record row the transaction wrote since its last event (collected
+    from the session; rows written with Core statements are passed as `written`).
 
     Written with Core statements rather than the ORM's unit of work: every write of the app comes here, and
     on SQLite the time between the first statement and the commit holds the database's one write lock."""
@@ -81,17 +88,32 @@ def record_event(
         before=rules.normalise(before),
         after=rules.normalise(after),
         reason=reason,
+        images=[*records.take_images(session), *records.explicit_images(written)],
     )
     # An ORM copy of a head loaded earlier in this transaction must not answer the old values.
-    for head_id in (SEALED_HEAD, UNBLINDED_HEAD):
+    for head_id in HEADS:
         cached = session.identity_map.get(session.identity_key(AuditHead, head_id))
         if cached is not None:
             session.expire(cached)
 
 
-def append_event(conn: Connection, *, at: dt.datetime, **event: Any) -> str:
-    """Append one (normalised) event to the chain it belongs to; returns the chain's name. Used by
-    `record_event` and by the migration that resealed the first trail."""
+def _keep_images(conn: Connection, heads: dict, chain: str, seq: int, images: list[records.Image]) -> str:
+    """Number and store an event's row images; the digest its seal or hash commits to."""
+    first = heads[IMAGES_HEAD][0] + 1
+    numbered = [(first + i, table, key, image) for i, (table, key, image) in enumerate(images)]
+    if numbered:
+        conn.execute(
+            insert(_RECORDS),
+            [{"n": n, "chain": chain, "seq": seq, "table_name": table, "row_key": key, "image": image}
+             for n, table, key, image in numbered],
+        )  # fmt: skip
+        conn.execute(_MOVE_HEAD, {"head_id": IMAGES_HEAD, "seq": numbered[-1][0], "hash": ""})
+    return records.images_digest(numbered)
+
+
+def append_event(conn: Connection, *, at: dt.datetime, images: list[records.Image], **event: Any) -> str:
+    """Append one (normalised) event and its row images to the chain it belongs to; returns the chain's
+    name. Used by `record_event` and by the migration that resealed the first trail."""
     # Locking the heads serialises writers (a row lock on PostgreSQL; SQLite writers already hold the
     # database lock from BEGIN IMMEDIATE), so two transactions can never extend the same head.
     heads = _locked_heads(conn)
@@ -102,13 +124,18 @@ def append_event(conn: Connection, *, at: dt.datetime, **event: Any) -> str:
     columns = {key: event[key] for key in ("username", "role", "action", "entity_type", "entity_id")}
     if blinding.is_unblinded_event(event["entity_type"], event["action"]):
         seq, prev_hash = heads[UNBLINDED_HEAD][0] + 1, heads[UNBLINDED_HEAD][1]
-        fields |= {"seq": seq, "before": event["before"], "after": event["after"], "reason": event["reason"]}
-        canonical = rules.canonical_bytes({**fields, "prev_hash": prev_hash}, rules.UNBLINDED_CHAIN_FIELDS)
+        digest_of_images = _keep_images(conn, heads, "unblinded", seq, images)
+        fields |= {
+            "seq": seq, "before": event["before"], "after": event["after"], "reason": event["reason"],
+            "records": digest_of_images, "prev_hash": prev_hash,
+        }  # fmt: skip
+        canonical = rules.canonical_bytes(fields, rules.UNBLINDED_CHAIN_FIELDS)
         digest = rules.event_hash(canonical)
         conn.execute(
             insert(_UNBLINDED),
             {**columns, "seq": seq, "at": at, "before": event["before"], "after": event["after"],
-             "reason": event["reason"], "prev_hash": prev_hash, "hash": digest, "canonical": canonical},
+             "reason": event["reason"], "records": digest_of_images, "prev_hash": prev_hash, "hash": digest,
+             "canonical": canonical},
         )  # fmt: skip
         conn.execute(_MOVE_HEAD, {"head_id": UNBLINDED_HEAD, "seq": seq, "hash": digest})
         return "unblinded"
@@ -118,6 +145,7 @@ def append_event(conn: Connection, *, at: dt.datetime, **event: Any) -> str:
     seq, prev_hash = heads[SEALED_HEAD][0] + 1, heads[SEALED_HEAD][1]
     sealed = {
         "seq": seq, "before": split.sealed_before, "after": split.sealed_after, "reason": split.sealed_reason,
+        "records": _keep_images(conn, heads, "sealed", seq, images),
         "unblinded_head": {"seq": heads[UNBLINDED_HEAD][0], "hash": heads[UNBLINDED_HEAD][1]},
     }  # fmt: skip
     sealed_canonical = rules.canonical_bytes(sealed, rules.SEAL_FIELDS)

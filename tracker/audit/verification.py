@@ -8,21 +8,44 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hmac
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any
 
 import orjson
-from sqlalchemy import String, Table, Text, cast, select, type_coerce
+from sqlalchemy import Integer, String, Table, Text, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from tracker.audit import rules
-from tracker.audit.models import ArchivedAuditEvent, AuditEvent, AuditHead, AuditSeal, UnblindedAuditEvent
+from tracker.audit import records, rules
+from tracker.audit.models import (
+    ArchivedAuditEvent,
+    AuditEvent,
+    AuditHead,
+    AuditRecord,
+    AuditSeal,
+    UnblindedAuditEvent,
+)
 from tracker.audit.services import SEALED_HEAD, UNBLINDED_HEAD
 
 RESEAL_ACTION, RESEAL_ENTITY = "reseal", "audit_trail"
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """A record row that disagrees with the trail: the table, the row's key, the column (None for the whole
+    row) and what the trail says against what the table holds."""
+
+    table: str
+    key: str
+    column: str | None
+    expected: Any
+    found: Any
+
+    def __str__(self) -> str:
+        where = f"{self.table} {self.key}" + (f" column {self.column}" if self.column else "")
+        return f"{where}: the trail says {self.expected}, the table holds {self.found}"
 
 
 @dataclass(frozen=True)
@@ -33,6 +56,9 @@ class VerifyResult:
     problem: str | None = None
     chain: str = "sealed"
     unblinded_events: int = 0
+    rows: int = 0
+    record_problems: tuple[RecordProblem, ...] = ()
+    more_record_problems: int = 0
 
     @property
     def where(self) -> str:
@@ -68,9 +94,12 @@ def _json(value: Any) -> Any:
     return orjson.loads(value) if value.__class__ is str else value
 
 
-def _event_problem(row: Any, expected_seq: int, prev_hash: str, seal: str | None) -> str | None:
+def _event_problem(
+    row: Any, expected_seq: int, prev_hash: str, extra: str | None = None, value: Any = None
+) -> str | None:
     """What is wrong with one stored event, or None. Kept lean: it runs for every event ever recorded.
-    `row` starts with the common columns, then prev_hash, hash and canonical."""
+    `row` starts with the common columns, then prev_hash, hash and canonical; `extra` names one more column
+    of this chain (the sealed chain's `seal`, the unblinded chain's `records`) whose value is `value`."""
     (seq, at, username, role, action, entity_type, entity_id, before, after, reason) = row[:10]
     (row_prev, digest, canonical) = row[10:13]
     if sha256(canonical).hexdigest() != digest:
@@ -87,8 +116,8 @@ def _event_problem(row: Any, expected_seq: int, prev_hash: str, seal: str | None
     ) != columns:  # fmt: skip
         key = next(k for k, v in zip(_SCALAR_KEYS, columns, strict=True) if stored[k] != v)
         return f"column {key} differs from the hashed event"
-    if seal is not None and stored.get("seal") != seal:
-        return "column seal differs from the hashed event"
+    if extra is not None and stored.get(extra) != value:
+        return f"column {extra} differs from the hashed event"
     if _json(before) != stored["before"]:
         return "column before differs from the hashed event"
     if _json(after) != stored["after"]:
@@ -100,9 +129,10 @@ def _event_problem(row: Any, expected_seq: int, prev_hash: str, seal: str | None
     return None
 
 
-def _seal_problem(
+def _open_seal(
     seq: int, seal: str, salt: bytes | None, sealed: Any, canonical: bytes | None
-) -> str | None:
+) -> dict[str, Any] | str:
+    """The sealed facts of an event, or what is wrong with its seal."""
     if salt is None or canonical is None:
         return "its seal's record is missing"
     if not hmac.compare_digest(rules.seal_of(salt, canonical), seal):
@@ -112,7 +142,7 @@ def _seal_problem(
         return "the seal belongs to another event"
     if _json(sealed) != opened:
         return "column sealed differs from the sealed bytes"
-    return None
+    return opened
 
 
 @contextmanager
@@ -148,8 +178,42 @@ def _check_head(session: Session, chain: str, head_id: int, count: int, last_has
         raise Broken(chain, seq, "chain head disagrees: events missing at the end")
 
 
+class _Images:
+    """The row images of one chain, read beside its events in the same order: each event's digest of them."""
+
+    def __init__(self, session: Session, chain: str, batch: int) -> None:
+        r = AuditRecord.__table__
+        query = (
+            select(r.c.seq, r.c.n, r.c.table_name, r.c.row_key, cast(r.c.image, Text))
+            .where(r.c.chain == chain)
+            .order_by(r.c.seq, r.c.n)
+        )
+        self.chain, self._last_n = chain, 0
+        self._rows = _stream(session, query, batch)
+        self._next = next(self._rows, None)
+
+    def digest_for(self, seq: int) -> str:
+        taken = []
+        while self._next is not None and self._next[0] <= seq:
+            event_seq, n, table, key, image = self._next
+            if event_seq < seq:
+                raise Broken(self.chain, event_seq, "row images of an event that is missing")
+            if n <= self._last_n:
+                raise Broken(self.chain, seq, "its row images are out of order")
+            taken.append((n, table, key, None if image is None else orjson.loads(image)))
+            self._last_n, self._next = n, next(self._rows, None)
+        return records.images_digest(taken)
+
+    def finish(self) -> None:
+        if self._next is not None:
+            raise Broken(self.chain, self._next[0], "row images of an event that is missing")
+
+    def close(self) -> None:
+        self._rows.close()
+
+
 def _walk_sealed(session: Session, batch: int) -> tuple[int, dict[int, str]]:
-    """The sealed chain and its seals; returns the count and the unblinded heads its seals name."""
+    """The sealed chain, its seals and row images: its count and the unblinded heads its seals name."""
     ev, seals = AuditEvent.__table__, AuditSeal.__table__
     query = (
         select(
@@ -159,56 +223,197 @@ def _walk_sealed(session: Session, batch: int) -> tuple[int, dict[int, str]]:
         .outerjoin(seals, seals.c.seq == ev.c.seq)
         .order_by(ev.c.seq)
     )
+    images = _Images(session, "sealed", batch)
+    with closing(images), closing(_stream(session, query, batch)) as events:
+        return _sealed_rows(session, events, images)
+
+
+def _sealed_rows(session: Session, events: Iterator[Any], images: _Images) -> tuple[int, dict[int, str]]:
     prev_hash, count = rules.GENESIS_HASH, 0
     anchors: dict[int, str] = {0: rules.GENESIS_HASH}
     last_anchor = 0
-    for row in _stream(session, query, batch):
-        seal = row[13]
-        problem = _event_problem(row, count + 1, prev_hash, seal) or _seal_problem(row[0], seal, *row[14:17])
-        if problem:
-            raise Broken("sealed", row[0], problem)
-        anchor = orjson.loads(row[16])["unblinded_head"]
+    for row in events:
+        seq, seal = row[0], row[13]
+        problem = _event_problem(row, count + 1, prev_hash, "seal", seal)
+        opened = problem or _open_seal(seq, seal, *row[14:17])
+        if opened.__class__ is str:
+            raise Broken("sealed", seq, opened)
+        if images.digest_for(seq) != opened["records"]:
+            raise Broken("sealed", seq, "its row images differ from those its seal commits to")
+        anchor = opened["unblinded_head"]
         if anchor["seq"] != last_anchor:
             if anchor["seq"] < last_anchor:
-                raise Broken("sealed", row[0], "its seal names an older state of the unblinded chain")
+                raise Broken("sealed", seq, "its seal names an older state of the unblinded chain")
             anchors[anchor["seq"]], last_anchor = anchor["hash"], anchor["seq"]
         elif anchors[last_anchor] != anchor["hash"]:
-            raise Broken("sealed", row[0], "its seal names another unblinded chain")
+            raise Broken("sealed", seq, "its seal names another unblinded chain")
         prev_hash, count = row[11], count + 1
+    images.finish()
     _check_head(session, "sealed", SEALED_HEAD, count, prev_hash)
     return count, anchors
 
 
-def _walk_plain(
-    session: Session, table: Table, chain: str, batch: int, anchors: dict[int, str] | None = None
-) -> tuple[int, str]:
-    """A chain without seals (the unblinded chain, or the archived first trail): count and last hash."""
+def _walk_unblinded(session: Session, batch: int, anchors: dict[int, str]) -> int:
+    """The unblinded chain and its row images, against the states the sealed chain's seals recorded."""
+    table = UnblindedAuditEvent.__table__
+    query = select(*_columns(table, (*_COMMON, "prev_hash", "hash", "canonical", "records"))).order_by(
+        table.c.seq
+    )
+    images = _Images(session, "unblinded", batch)
+    with closing(images), closing(_stream(session, query, batch)) as events:
+        return _unblinded_rows(session, events, images, anchors)
+
+
+def _unblinded_rows(session: Session, events: Iterator[Any], images: _Images, anchors: dict[int, str]) -> int:
+    prev_hash, count = rules.GENESIS_HASH, 0
+    for row in events:
+        problem = _event_problem(row, count + 1, prev_hash, "records", row[13])
+        if problem:
+            raise Broken("unblinded", row[0], problem)
+        if images.digest_for(row[0]) != row[13]:
+            raise Broken("unblinded", row[0], "its row images differ from those its hash commits to")
+        prev_hash, count = row[11], count + 1
+        if anchors.get(count, prev_hash) != prev_hash:
+            raise Broken("unblinded", count, "differs from the state a seal of the sealed chain recorded")
+    images.finish()
+    if max(anchors) > count:
+        raise Broken("unblinded", count + 1, "a seal names events of the unblinded chain that are missing")
+    _check_head(session, "unblinded", UNBLINDED_HEAD, count, prev_hash)
+    return count
+
+
+def _walk_archive(session: Session, batch: int) -> tuple[int, str]:
+    """The archived first trail: count and last hash."""
+    table = ArchivedAuditEvent.__table__
     query = select(*_columns(table, (*_COMMON, "prev_hash", "hash", "canonical"))).order_by(table.c.seq)
     prev_hash, count = rules.GENESIS_HASH, 0
-    for row in _stream(session, query, batch):
-        problem = _event_problem(row, count + 1, prev_hash, None)
-        if problem:
-            raise Broken(chain, row[0], problem)
-        prev_hash, count = row[11], count + 1
-        if anchors is not None and anchors.get(count, prev_hash) != prev_hash:
-            raise Broken(chain, count, "differs from the state a seal of the sealed chain recorded")
-    if anchors is not None and max(anchors) > count:
-        raise Broken(chain, count + 1, "a seal names events of the unblinded chain that are missing")
+    with closing(_stream(session, query, batch)) as events:
+        for row in events:
+            problem = _event_problem(row, count + 1, prev_hash)
+            if problem:
+                raise Broken("archived", row[0], problem)
+            prev_hash, count = row[11], count + 1
     return count, prev_hash
 
 
-def verify_chain(session: Session, batch: int = 20_000) -> VerifyResult:
-    """Walk both chains (and the archived first trail) from the start; report the first row that breaks."""
-    try:
-        with _cyclic_gc_paused():
+def verify_chain(session: Session, batch: int = 5_000) -> VerifyResult:
+    """Walk both chains (and the archived first trail) from the start, reporting the first row that breaks
+    them, then hold every record row to the latest image the trail keeps of it."""
+    broken, sealed_count, unblinded_count = None, 0, 0
+    with _cyclic_gc_paused():
+        try:
             sealed_count, anchors = _walk_sealed(session, batch)
-            unblinded = UnblindedAuditEvent.__table__
-            unblinded_count, last_hash = _walk_plain(session, unblinded, "unblinded", batch, anchors)
-            _check_head(session, "unblinded", UNBLINDED_HEAD, unblinded_count, last_hash)
+            unblinded_count = _walk_unblinded(session, batch, anchors)
             _verify_reseal(session, batch)
-    except Broken as broken:
-        return VerifyResult(False, 0, broken.seq, broken.problem, broken.chain)
-    return VerifyResult(True, sealed_count, unblinded_events=unblinded_count)
+        except Broken as exc:
+            broken = exc
+        rows, problems, more = _verify_records(session, batch)
+    if broken is not None:
+        return VerifyResult(
+            False,
+            sealed_count,
+            broken.seq,
+            broken.problem,
+            broken.chain,
+            unblinded_count,
+            rows,
+            problems,
+            more,
+        )
+    return VerifyResult(
+        not problems, sealed_count, None, None, "sealed", unblinded_count, rows, problems, more
+    )
+
+
+# ---- the records against their images -------------------------------------------------------------------
+
+MAX_RECORD_PROBLEMS = 100
+_NOT_SHOWN = "(not shown: unblinded or secret)"
+
+
+def _latest_images(session: Session, table: Table) -> Any:
+    r = AuditRecord.__table__
+    ranked = (
+        select(
+            r.c.row_key,
+            cast(r.c.image, Text).label("image"),
+            func.row_number().over(partition_by=r.c.row_key, order_by=r.c.n.desc()).label("rank"),
+        )
+        .where(r.c.table_name == table.name)
+        .subquery()
+    )
+    key = _binary_order(session, ranked.c.row_key)
+    return select(ranked.c.row_key, ranked.c.image).where(ranked.c.rank == 1).order_by(key)
+
+
+def _binary_order(session: Session, column: Any) -> Any:
+    # Keys are compared in Python as they stream: the database must order text by code point, as Python does.
+    text_key = isinstance(column.type, String)
+    return column.collate("C") if text_key and session.get_bind().dialect.name == "postgresql" else column
+
+
+def _verify_records(session: Session, batch: int) -> tuple[int, tuple[RecordProblem, ...], int]:
+    """Every live row of every record table against the trail's latest image of it, both read in key order
+    and merged, so that memory stays bounded whatever the size of the trail."""
+    problems: list[RecordProblem] = []
+    count = more = 0
+
+    def report(problem: RecordProblem) -> None:
+        nonlocal more
+        if len(problems) < MAX_RECORD_PROBLEMS:
+            problems.append(problem)
+        else:
+            more += 1
+
+    for table in records.record_tables():
+        count += _compare_table(session, table, batch, report)
+    return count, tuple(problems), more
+
+
+_ABSENT = object()
+
+
+def _compare_table(
+    session: Session, table: Table, batch: int, report: Callable[[RecordProblem], None]
+) -> int:
+    """Merge one table's live rows with the trail's latest images of them, both in key order."""
+    (pk,) = table.primary_key.columns
+    names = [c.name for c in table.columns]
+    image_of_row = records.row_reader(table)
+    at_key = names.index(pk.name)
+    padded = isinstance(pk.type, Integer)
+    live = _stream(session, select(table).order_by(_binary_order(session, pk)), batch)
+    images = _stream(session, _latest_images(session, table), batch)
+    count = 0
+    with closing(live), closing(images):
+        row, image = next(live, None), next(images, None)
+        while row is not None or image is not None:
+            row_key = None if row is None else (f"{row[at_key]:020d}" if padded else str(row[at_key]))
+            image_key = None if image is None else image[0]
+            if image_key is None or (row_key is not None and row_key < image_key):
+                report(RecordProblem(table.name, row_key, None, "no such row", "a row no event wrote"))
+                count, row = count + 1, next(live, None)
+                continue
+            expected = None if image[1] is None else orjson.loads(image[1])
+            if row_key is None or image_key < row_key:
+                if expected is not None:
+                    report(RecordProblem(table.name, image_key, None, "this row", "no row: it was deleted"))
+                image = next(images, None)
+                continue
+            found = image_of_row(row)
+            if expected is None:
+                report(RecordProblem(table.name, row_key, None, "no row: it was deleted", "this row"))
+            elif expected != found:
+                for column in sorted(set(expected) | set(found)):
+                    if expected.get(column, _ABSENT) != found.get(column, _ABSENT):
+                        shown = records.may_show(table.name, column)
+                        report(RecordProblem(
+                            table.name, row_key, column,
+                            expected.get(column) if shown else _NOT_SHOWN,
+                            found.get(column) if shown else _NOT_SHOWN,
+                        ))  # fmt: skip
+            count, row, image = count + 1, next(live, None), next(images, None)
+    return count
 
 
 # ---- the first trail, resealed --------------------------------------------------------------------------
@@ -229,7 +434,7 @@ def _verify_reseal(session: Session, batch: int) -> None:
     """When this database holds the first trail, prove that the two chains re-express it event for event
     (in order, nothing added, dropped or changed) and that the reseal event names its head."""
     archive = ArchivedAuditEvent.__table__
-    archived_count, archived_head = _walk_plain(session, archive, "archived", batch)
+    archived_count, archived_head = _walk_archive(session, batch)
     if archived_count == 0:
         return
     ev, seals = AuditEvent.__table__, AuditSeal.__table__

@@ -78,7 +78,7 @@ _SCAN_FACTS = select(
 ).where(Bag.bag_id == bindparam("bag_id"))  # fmt: skip
 
 
-_INSERT_SCAN = insert(Scan.__table__)
+_INSERT_SCAN = insert(Scan.__table__).returning(Scan.__table__.c.id)
 
 
 def _scan_facts(session: Session, bag_id: str, participant_id: str, scan_id: str) -> Any:
@@ -119,15 +119,16 @@ def record_scan(
         if bag is None or bag.scan_id_taken:
             scan_id = _new_id(session, Scan.scan_id, SCAN_PREFIX, SCAN_BODY)
         recorded_bag_id = scanned_bag_id if scanned_bag_id and is_bag_id(scanned_bag_id) else None
-        session.connection().execute(
-            _INSERT_SCAN,
-            {"scan_id": scan_id, "bag_pk": bag.id if bag is not None else None,
-             "scanned_bag_id": recorded_bag_id, "participant_id": participant_id[:40], "result": result,
-             "at": now, "username": actor.username, "role": actor.role},
-        )  # fmt: skip
+        row = {
+            "scan_id": scan_id, "bag_pk": bag.id if bag is not None else None,
+            "scanned_bag_id": recorded_bag_id, "participant_id": participant_id[:40], "result": result,
+            "at": now, "username": actor.username, "role": actor.role,
+        }  # fmt: skip
+        row["id"] = session.connection().execute(_INSERT_SCAN, row).scalar_one()
         record_event(
             session, actor, "scan", "scan", scan_id,
             after={"result": result, "bag_id": recorded_bag_id, "participant_id": participant_id[:40]},
+            written=[(Scan.__table__, row)],
         )  # fmt: skip
         uow.commit()
     if status != 200:

@@ -64,17 +64,33 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["seq"], ["audit_event.seq"], name=op.f("fk_audit_seal_seq_audit_event")),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_seal")),
     )
+    unblinded_columns = _event_columns()
+    unblinded_columns.insert(10, sa.Column("records", sa.String(length=64), nullable=False))
     op.create_table(
         "audit_unblinded_event",
-        *_event_columns(),
+        *unblinded_columns,
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_unblinded_event")),
         sa.UniqueConstraint("hash", name=op.f("uq_audit_unblinded_event_hash")),
     )
+    op.create_table(
+        "audit_record",
+        sa.Column("n", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("chain", sa.String(length=10), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("table_name", sa.String(length=64), nullable=False),
+        sa.Column("row_key", sa.String(length=80), nullable=False),
+        sa.Column("image", sa.JSON(), nullable=True),
+        sa.PrimaryKeyConstraint("n", name=op.f("pk_audit_record")),
+    )
+    with op.batch_alter_table("audit_record", schema=None) as batch_op:
+        batch_op.create_index("ix_audit_record_event", ["chain", "seq", "n"], unique=False)
+        batch_op.create_index("ix_audit_record_row", ["table_name", "row_key", "n"], unique=False)
     with op.batch_alter_table("audit_unblinded_event", schema=None) as batch_op:
         batch_op.create_index(
             "ix_audit_unblinded_event_entity", ["entity_type", "entity_id", "seq"], unique=False
         )
     _reseal(op.get_bind(), archive)
+    _baseline(op.get_bind())
 
 
 def _reseal(conn: sa.Connection, archive: sa.Table) -> None:
@@ -89,7 +105,7 @@ def _reseal(conn: sa.Connection, archive: sa.Table) -> None:
         chain = append_event(
             conn, at=row.at, username=row.username, role=row.role, action=row.action,
             entity_type=row.entity_type, entity_id=row.entity_id, before=row.before, after=row.after,
-            reason=row.reason,
+            reason=row.reason, images=[],
         )  # fmt: skip
         counts[chain] += 1
     append_event(
@@ -101,7 +117,32 @@ def _reseal(conn: sa.Connection, archive: sa.Table) -> None:
             "archived_head": {"seq": rows[-1].seq, "hash": rows[-1].hash},
         },
         reason="The first trail hashed unblinded facts without salt: resealed into a sealed and an "
-        "unblinded chain; the first trail is kept unchanged in audit_event_v1.",
+        "unblinded chain; the first trail is kept unchanged in audit_event_v1.", images=[],
+    )  # fmt: skip
+
+
+def _baseline(conn: sa.Connection) -> None:
+    """The first trail kept no row images: one event records the image of every record row as it stands, so
+    that from here on `audit verify` can hold each row to the trail."""
+    from tracker.audit.records import NOT_RECORDS, image_of, row_key
+    from tracker.audit.services import append_event
+
+    metadata = sa.MetaData()
+    names = [n for n in sa.inspect(conn).get_table_names() if n not in NOT_RECORDS and n != "alembic_version"]
+    images, rows_by_table = [], {}
+    for name in sorted(names):
+        table = sa.Table(name, metadata, autoload_with=conn)
+        (key,) = table.primary_key.columns
+        rows = [row._mapping for row in conn.execute(sa.select(table).order_by(key))]
+        images += [(name, row_key(table, dict(row)), image_of(table, dict(row))) for row in rows]
+        rows_by_table[name] = len(rows)
+    if not images:
+        return
+    append_event(
+        conn, at=tracker.db.utcnow(), username="system", role="admin", action="baseline_records",
+        entity_type="audit_trail", entity_id="records", before=None, after={"rows_by_table": rows_by_table},
+        reason="The trail keeps the image of every row it describes from now on; this event records each "
+        "row as it stood when the trail was resealed.", images=images,
     )  # fmt: skip
 
 

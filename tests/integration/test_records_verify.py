@@ -1,0 +1,165 @@
+"""`audit verify` holds every record row to the trail: a row changed, deleted or added behind the trail's
+back, in any table the trail describes, is named with its table, key and column; an untouched database
+passes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from contextlib import closing
+
+import pytest
+from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text, select, text, update
+
+from tests.conftest import PASSWORD
+from tests.pharmacy_support import build_trial
+from tests.ward_support import ready_bag, scan, start
+from tracker.audit.records import NOT_RECORDS, record_tables
+from tracker.models import Base
+
+RECORD_TABLES = sorted(t.name for t in record_tables())
+
+
+@pytest.fixture
+def day(login, runner, tmp_path):
+    """A small trial day touching every record table: lots and QC, a signed release, a list with its arms,
+    enrolment, a thaw, bags of both arms, handoffs, a scan, an infusion and a code-break."""
+    trial = build_trial(login, runner, tmp_path, per_arm=2)
+    bag = ready_bag(trial, "active")
+    ready_bag(trial, "placebo")
+    assert scan(trial, bag["qr_payload"], bag["participant_id"]).status_code == 200
+    started = (dt.datetime.now(dt.UTC)).isoformat()
+    assert start(trial, bag["bag_id"], bag["participant_id"], started_at=started).status_code == 201
+    participant_id = trial.of_arm("placebo")[1][0]
+    broken = trial.investigator.post(
+        f"/api/v1/participants/{participant_id}/unblind", json={"reason": "emergency", "password": PASSWORD}
+    )
+    assert broken.status_code == 200, broken.json
+    return trial
+
+
+def _verify(runner):
+    return runner.invoke(args=["audit", "verify"])
+
+
+def test_every_table_is_described_by_the_trail_or_left_out_with_a_reason():
+    for table in Base.metadata.sorted_tables:
+        assert table.name in RECORD_TABLES or NOT_RECORDS.get(table.name), table.name
+
+
+def test_an_untouched_trial_day_verifies_row_for_row(day, runner, app):
+    result = _verify(runner)
+    assert result.exit_code == 0, result.output
+    assert "Records agree with the trail" in result.output
+    engine = app.extensions["tracker"].engine
+    with engine.connect() as conn:
+        for name in RECORD_TABLES:
+            assert conn.execute(text(f"SELECT COUNT(*) FROM {name}")).scalar_one() > 0, name  # noqa: S608
+
+
+def _last_row(conn, table):
+    (pk,) = table.primary_key.columns
+    return conn.execute(select(table).order_by(pk.desc()).limit(1)).one()._mapping
+
+
+def _changed(column, value):
+    kind = column.type
+    if isinstance(kind, Boolean):
+        return not value
+    if isinstance(kind, Integer):
+        return (value or 0) + 1
+    if isinstance(kind, Float):
+        return (value or 0.0) + 1.5
+    if isinstance(kind, DateTime):
+        return (value or dt.datetime(2026, 1, 1, tzinfo=dt.UTC)) + dt.timedelta(days=1)
+    if isinstance(kind, String | Text):
+        return "tampered"[: kind.length or 8]
+    return None
+
+
+def _column_to_change(table):
+    """A column whose change breaks no constraint: else a foreign key (changed with the keys switched off)."""
+    referenced = {fk.column for t in Base.metadata.sorted_tables for fk in t.foreign_keys}
+    changeable = [
+        c for c in table.columns
+        if not c.primary_key and c not in referenced
+        and isinstance(c.type, Boolean | Integer | Float | DateTime | String | Text)
+    ]  # fmt: skip
+    plain = [c for c in changeable if not c.foreign_keys]
+    if not (plain or changeable):
+        raise AssertionError(f"{table.name} has no column a test can change")
+    return (plain or changeable)[0]
+
+
+def _tamper(app, statement, *, foreign_keys_off=False):
+    """What someone with the database could do, foreign keys switched off when a row others point to goes."""
+    engine = app.extensions["tracker"].engine
+    if foreign_keys_off and engine.dialect.name == "sqlite":
+        sql = str(statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+        with closing(sqlite3.connect(engine.url.database, isolation_level=None)) as raw:
+            raw.execute("PRAGMA foreign_keys = OFF")
+            raw.execute(sql)
+        return
+    with engine.connect().execution_options(write=True) as conn:
+        if foreign_keys_off:
+            conn.exec_driver_sql("SET session_replication_role = replica")
+        conn.execute(statement)
+        conn.commit()
+
+
+@pytest.mark.parametrize("name", RECORD_TABLES)
+def test_a_changed_row_is_named_with_its_column(day, app, runner, name):
+    table = Base.metadata.tables[name]
+    column = _column_to_change(table)
+    (pk,) = table.primary_key.columns
+    with app.extensions["tracker"].engine.connect() as conn:
+        row = _last_row(conn, table)
+    changed = _changed(column, row[column.name])
+    if column.foreign_keys:  # point it at another row that exists
+        (target,) = {fk.column for fk in column.foreign_keys}
+        with app.extensions["tracker"].engine.connect() as conn:
+            changed = conn.execute(select(target).where(target != row[column.name]).limit(1)).scalar_one()
+    _tamper(app, update(table).where(pk == row[pk.name]).values({column.name: changed}))
+    result = _verify(runner)
+    assert result.exit_code != 0
+    assert "Records DISAGREE" in result.output
+    assert f"{name} " in result.output
+    assert f"column {column.name}" in result.output
+
+
+@pytest.mark.parametrize("name", RECORD_TABLES)
+def test_a_deleted_row_is_named(day, app, runner, name):
+    table = Base.metadata.tables[name]
+    (pk,) = table.primary_key.columns
+    with app.extensions["tracker"].engine.connect() as conn:
+        row = _last_row(conn, table)
+    _tamper(app, table.delete().where(pk == row[pk.name]), foreign_keys_off=True)
+    result = _verify(runner)
+    assert result.exit_code != 0
+    assert f"{name} " in result.output
+    assert "it was deleted" in result.output
+
+
+def test_a_row_added_behind_the_trails_back_is_named(day, app, runner):
+    table = Base.metadata.tables["user_account"]
+    with app.extensions["tracker"].engine.connect() as conn:
+        row = dict(_last_row(conn, table))
+    row.update(id=row["id"] + 1000, username="ghost", role="admin")
+    _tamper(app, table.insert().values(row))
+    result = _verify(runner)
+    assert result.exit_code != 0
+    assert "a row no event wrote" in result.output
+
+
+def test_an_arm_changed_in_the_allocation_is_caught_without_printing_arms(day, app, runner):
+    table = Base.metadata.tables["allocation"]
+    with app.extensions["tracker"].engine.connect() as conn:
+        row = _last_row(conn, table)
+    flipped = "placebo" if row["arm"] == "active" else "active"
+    _tamper(app, update(table).where(table.c.code == row["code"]).values(arm=flipped))
+    result = _verify(runner)
+    assert result.exit_code != 0
+    assert "allocation" in result.output
+    assert "column arm" in result.output
+    assert "active" not in result.output
+    assert "placebo" not in result.output
