@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import stat
+import threading
 
 import orjson
 from sqlalchemy import select, text
@@ -165,3 +166,31 @@ def test_keygen_writes_a_private_file_and_never_overwrites(runner, tmp_path):
     again = runner.invoke(args=["audit", "keygen", str(path)])
     assert again.exit_code != 0
     assert path.read_bytes() == before
+
+
+def test_a_running_app_writes_a_due_checkpoint_by_itself(app, database_url, tmp_path):
+    """No cron and nobody remembering: a request to a running app with AUDIT_CHECKPOINT_DIR set is enough.
+    (`app` is asked for so that the tables are emptied after the test.)"""
+    import time
+
+    from tracker import create_app
+
+    directory = tmp_path / "scheduled"
+    running = create_app(
+        {"DATABASE_URL": database_url, "AUTO_MIGRATE": False, "SECRET_KEY": "k", "QR_SIGNING_KEY": "q",
+         "AUDIT_CHECKPOINT_DIR": str(directory)}
+    )  # fmt: skip
+    running.instance_path = str(tmp_path)
+    try:
+        assert running.test_client().get("/healthz").status_code == 200
+        for _ in range(100):
+            if directory.exists() and any(directory.iterdir()):
+                break
+            time.sleep(0.1)
+        (written,) = directory.iterdir()
+        assert json.loads(written.read_text())["format"].endswith("audit-checkpoint/1")
+    finally:
+        for thread in threading.enumerate():
+            if thread.name == "audit-checkpoint":
+                thread.join(10)
+        running.extensions["tracker"].engine.dispose()
