@@ -4,6 +4,7 @@ import threading
 
 from sqlalchemy import text
 
+from tests.audit_support import tamper
 from tracker.audit.services import record_event
 from tracker.audit.verification import verify_chain
 from tracker.roles import SYSTEM
@@ -37,18 +38,10 @@ def test_an_intact_chain_verifies(runner, make_user):
     assert "intact" in result.output
 
 
-def _tamper(app, *statements):
-    engine = app.extensions["tracker"].engine
-    with engine.connect().execution_options(write=True) as conn:
-        for sql in statements:
-            conn.execute(text(sql))
-        conn.commit()
-
-
 def test_editing_a_column_is_caught_with_its_seq(app, runner, make_user):
     for role in ("qa", "nurse", "gmp"):
         make_user(role)
-    _tamper(app, "UPDATE audit_event SET username = 'mallory' WHERE seq = 3")
+    tamper(app, "UPDATE audit_event SET username = 'mallory' WHERE seq = 3")
     result = _verify(runner)
     assert result.exit_code != 0
     assert "seq 3" in result.output
@@ -73,7 +66,7 @@ def test_editing_the_hashed_bytes_is_caught(app, runner, make_user):
 def test_deleting_a_middle_row_is_caught(app, runner, make_user):
     for role in ("qa", "nurse", "gmp"):
         make_user(role)
-    _tamper(app, "DELETE FROM audit_seal WHERE seq = 2", "DELETE FROM audit_event WHERE seq = 2")
+    tamper(app, "DELETE FROM audit_seal WHERE seq = 2", "DELETE FROM audit_event WHERE seq = 2")
     result = _verify(runner)
     assert result.exit_code != 0
     assert "seq 3" in result.output
@@ -82,7 +75,7 @@ def test_deleting_a_middle_row_is_caught(app, runner, make_user):
 def test_deleting_the_last_row_is_caught(app, runner, make_user):
     for role in ("qa", "nurse"):
         make_user(role)
-    _tamper(
+    tamper(
         app,
         "DELETE FROM audit_seal WHERE seq = (SELECT MAX(seq) FROM audit_event)",
         "DELETE FROM audit_event WHERE seq = (SELECT MAX(seq) FROM audit_event)",

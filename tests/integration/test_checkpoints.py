@@ -10,6 +10,7 @@ import threading
 import orjson
 from sqlalchemy import select, text
 
+from tests.audit_support import tamper
 from tracker.audit import rules
 from tracker.notifications.models import Notification
 from tracker.signing import generate_key_file
@@ -56,14 +57,6 @@ def test_the_sponsor_gets_each_checkpoint_through_the_outbox(app, runner, tmp_pa
     assert document["signature"] in body
 
 
-def _tamper(app, *statements, **params):
-    engine = app.extensions["tracker"].engine
-    with engine.connect().execution_options(write=True) as conn:
-        for sql in statements:
-            conn.execute(text(sql), params)
-        conn.commit()
-
-
 def test_a_chain_cut_back_after_a_checkpoint_fails_it(app, runner, make_user, tmp_path):
     make_user("nurse")
     document, path = _checkpoint(runner, tmp_path)
@@ -72,7 +65,7 @@ def test_a_chain_cut_back_after_a_checkpoint_fails_it(app, runner, make_user, tm
     engine = app.extensions["tracker"].engine
     with engine.connect() as conn:
         prev = conn.execute(text("SELECT prev_hash FROM audit_event WHERE seq = :s"), {"s": seq}).scalar_one()
-    _tamper(
+    tamper(
         app,
         "DELETE FROM audit_seal WHERE seq >= :s",
         "DELETE FROM audit_event WHERE seq >= :s",

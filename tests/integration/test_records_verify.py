@@ -5,12 +5,11 @@ passes."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from contextlib import closing
 
 import pytest
 from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text, select, text, update
 
+from tests.audit_support import tamper
 from tests.conftest import PASSWORD
 from tests.pharmacy_support import build_trial
 from tests.ward_support import ready_bag, scan, start
@@ -91,22 +90,6 @@ def _column_to_change(table):
     return (plain or changeable)[0]
 
 
-def _tamper(app, statement, *, foreign_keys_off=False):
-    """What someone with the database could do, foreign keys switched off when a row others point to goes."""
-    engine = app.extensions["tracker"].engine
-    if foreign_keys_off and engine.dialect.name == "sqlite":
-        sql = str(statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
-        with closing(sqlite3.connect(engine.url.database, isolation_level=None)) as raw:
-            raw.execute("PRAGMA foreign_keys = OFF")
-            raw.execute(sql)
-        return
-    with engine.connect().execution_options(write=True) as conn:
-        if foreign_keys_off:
-            conn.exec_driver_sql("SET session_replication_role = replica")
-        conn.execute(statement)
-        conn.commit()
-
-
 @pytest.mark.parametrize("name", RECORD_TABLES)
 def test_a_changed_row_is_named_with_its_column(day, app, runner, name):
     table = Base.metadata.tables[name]
@@ -119,7 +102,7 @@ def test_a_changed_row_is_named_with_its_column(day, app, runner, name):
         (target,) = {fk.column for fk in column.foreign_keys}
         with app.extensions["tracker"].engine.connect() as conn:
             changed = conn.execute(select(target).where(target != row[column.name]).limit(1)).scalar_one()
-    _tamper(app, update(table).where(pk == row[pk.name]).values({column.name: changed}))
+    tamper(app, update(table).where(pk == row[pk.name]).values({column.name: changed}))
     result = _verify(runner)
     assert result.exit_code != 0
     assert "Records DISAGREE" in result.output
@@ -133,7 +116,7 @@ def test_a_deleted_row_is_named(day, app, runner, name):
     (pk,) = table.primary_key.columns
     with app.extensions["tracker"].engine.connect() as conn:
         row = _last_row(conn, table)
-    _tamper(app, table.delete().where(pk == row[pk.name]), foreign_keys_off=True)
+    tamper(app, table.delete().where(pk == row[pk.name]), foreign_keys_off=True)
     result = _verify(runner)
     assert result.exit_code != 0
     assert f"{name} " in result.output
@@ -145,7 +128,7 @@ def test_a_row_added_behind_the_trails_back_is_named(day, app, runner):
     with app.extensions["tracker"].engine.connect() as conn:
         row = dict(_last_row(conn, table))
     row.update(id=row["id"] + 1000, username="ghost", role="admin")
-    _tamper(app, table.insert().values(row))
+    tamper(app, table.insert().values(row))
     result = _verify(runner)
     assert result.exit_code != 0
     assert "a row no event wrote" in result.output
@@ -156,7 +139,7 @@ def test_an_arm_changed_in_the_allocation_is_caught_without_printing_arms(day, a
     with app.extensions["tracker"].engine.connect() as conn:
         row = _last_row(conn, table)
     flipped = "placebo" if row["arm"] == "active" else "active"
-    _tamper(app, update(table).where(table.c.code == row["code"]).values(arm=flipped))
+    tamper(app, update(table).where(table.c.code == row["code"]).values(arm=flipped))
     result = _verify(runner)
     assert result.exit_code != 0
     assert "allocation" in result.output

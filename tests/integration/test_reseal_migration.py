@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import text
 
+from tests.audit_support import tamper
 from tests.conftest import _create_postgres_database, _drop_postgres_database
 from tracker import create_app
 from tracker.db import make_engine
@@ -132,15 +133,8 @@ def _rows(app, sql, **params):
         return conn.execute(text(sql), params).all()
 
 
-def _tamper(app, sql, **params):
-    engine = app.extensions["tracker"].engine
-    with engine.connect().execution_options(write=True) as conn:
-        conn.execute(text(sql), params)
-        conn.commit()
-
-
 def test_an_edited_archived_event_is_caught(resealed):
-    _tamper(resealed, "UPDATE audit_event_v1 SET username = 'mallory' WHERE seq = 2")
+    tamper(resealed, "UPDATE audit_event_v1 SET username = 'mallory' WHERE seq = 2")
     result = resealed.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code != 0
     assert "seq 2 of the archived chain" in result.output

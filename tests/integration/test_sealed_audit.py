@@ -10,6 +10,7 @@ import json
 import pytest
 from sqlalchemy import text
 
+from tests.audit_support import tamper
 from tests.pharmacy_support import build_trial
 
 
@@ -109,14 +110,6 @@ def test_the_pharmacist_reads_the_unblinded_chain_and_blinded_roles_may_not(tria
         assert login(role).get("/api/v1/audit/unblinded").status_code == 403
 
 
-def _tamper(app, *statements, **params):
-    engine = app.extensions["tracker"].engine
-    with engine.connect().execution_options(write=True) as conn:
-        for sql in statements:
-            conn.execute(text(sql), params)
-        conn.commit()
-
-
 def _verify(runner):
     return runner.invoke(args=["audit", "verify"])
 
@@ -134,7 +127,7 @@ def test_changing_a_sealed_fact_is_caught(trial, app, runner, login):
         if b'"ucmsc"' in sealed
         else sealed.replace(b'"placebo"', b'"ucmsc"')
     )
-    _tamper(app, "UPDATE audit_seal SET canonical = :c WHERE seq = :s", c=forged, s=seq)
+    tamper(app, "UPDATE audit_seal SET canonical = :c WHERE seq = :s", c=forged, s=seq)
     result = _verify(runner)
     assert result.exit_code != 0
     assert f"seq {seq} of the sealed chain" in result.output
@@ -142,7 +135,7 @@ def test_changing_a_sealed_fact_is_caught(trial, app, runner, login):
 
 
 def test_changing_the_unblinded_chain_is_caught(trial, app, runner):
-    _tamper(app, "UPDATE audit_unblinded_event SET username = 'mallory' WHERE seq = 1")
+    tamper(app, "UPDATE audit_unblinded_event SET username = 'mallory' WHERE seq = 1")
     result = _verify(runner)
     assert result.exit_code != 0
     assert "seq 1 of the unblinded chain" in result.output
@@ -156,7 +149,7 @@ def test_cutting_the_unblinded_chain_back_is_caught_by_the_seals_that_name_it(tr
         seq, prev = conn.execute(
             text("SELECT seq, prev_hash FROM audit_unblinded_event ORDER BY seq DESC")
         ).first()
-    _tamper(
+    tamper(
         app,
         "DELETE FROM audit_unblinded_event WHERE seq = :s",
         "UPDATE audit_head SET seq = :s - 1, hash = :p WHERE id = 2",

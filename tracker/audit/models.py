@@ -12,14 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tracker.db import Base
 
 
-class AuditEvent(Base):
-    """The sealed chain: every reader sees these rows whole; unblinded facts are only in their seal."""
-
-    __tablename__ = "audit_event"
-    __table_args__ = (
-        Index("ix_audit_event_entity", "entity_type", "entity_id", "seq"),
-        Index("ix_audit_event_at", "at"),
-    )
+class ChainedEvent:
+    """The columns of an event in a hash chain: what happened, and the link to the event before it."""
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     at: Mapped[dt.datetime]
@@ -31,11 +25,22 @@ class AuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
-    seal: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The exact bytes that were hashed; verification hashes these, never a re-encoding.
     canonical: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditEvent(ChainedEvent, Base):
+    """The sealed chain: every reader sees these rows whole; unblinded facts are only in their seal."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_entity", "entity_type", "entity_id", "seq"),
+        Index("ix_audit_event_at", "at"),
+    )
+
+    seal: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
 class AuditSeal(Base):
@@ -50,27 +55,15 @@ class AuditSeal(Base):
     canonical: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class UnblindedAuditEvent(Base):
+class UnblindedAuditEvent(ChainedEvent, Base):
     """The unblinded chain: events that exist for one arm only, or whose time says which material was used."""
 
     __tablename__ = "audit_unblinded_event"
     __table_args__ = (Index("ix_audit_unblinded_event_entity", "entity_type", "entity_id", "seq"),)
 
-    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    at: Mapped[dt.datetime]
-    username: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(20))
-    action: Mapped[str] = mapped_column(String(40))
-    entity_type: Mapped[str] = mapped_column(String(40))
-    entity_id: Mapped[str] = mapped_column(String(80))
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    reason: Mapped[str | None] = mapped_column(Text)
     # The digest of the row images this event carries (audit_record).
     records: Mapped[str] = mapped_column(String(64))
-    prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
-    canonical: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class AuditRecord(Base):
@@ -91,25 +84,13 @@ class AuditRecord(Base):
     image: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
-class ArchivedAuditEvent(Base):
+class ArchivedAuditEvent(ChainedEvent, Base):
     """The first trail (one chain, hashed over unblinded facts), kept unchanged when it was resealed into the
     two chains (migration 0011); never shown to a reader, verified by `audit verify`."""
 
     __tablename__ = "audit_event_v1"
 
-    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    at: Mapped[dt.datetime]
-    username: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(20))
-    action: Mapped[str] = mapped_column(String(40))
-    entity_type: Mapped[str] = mapped_column(String(40))
-    entity_id: Mapped[str] = mapped_column(String(80))
-    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    reason: Mapped[str | None] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-    canonical: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class AuditHead(Base):
