@@ -37,8 +37,8 @@ from labels.pdf import (  # noqa: E402
     qr_bottom,
 )
 from labels.qr import dark_runs, qr_matrix  # noqa: E402
-from tracker.doses.bag_ids import new_bag_id  # noqa: E402
-from tracker.doses.payload import make_payload  # noqa: E402
+from tracker.pharmacy.bag_ids import new_bag_id  # noqa: E402
+from tracker.pharmacy.payload import make_payload  # noqa: E402
 from tracker.studies.definition import StudyDefinition, parse_definition  # noqa: E402
 from tracker.studies.services import read_definition_file  # noqa: E402
 

@@ -3,7 +3,8 @@
 Each figure is printed as a JSON line {"name", "value", "unit", "floor", "ratio"} next to its floor,
 measured in the same run on the same machine (with its goal and whether it was met), then all of them as a
 table. Figures: the bedside scan under gunicorn and wrk, and its growth with years of history (scan); the
-label sheet (labels); audit verification (audit); the audit export's memory (export)."""
+label sheet (labels); audit verification (audit); the audit export's memory (export); a data logger
+file's import (logger)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import audit_bench, export_bench, labels_bench, scan_bench  # noqa: E402
+from bench import audit_bench, bench_logger_import, export_bench, labels_bench, scan_bench  # noqa: E402
 from bench.common import print_table, scratch_database  # noqa: E402
 
-BENCHES = ("scan", "labels", "audit", "export")
+BENCHES = ("scan", "labels", "audit", "export", "logger")
 
 
 def main() -> None:
@@ -47,6 +48,7 @@ def main() -> None:
         for name, bench in (
             ("audit", lambda url, kind=kind: audit_bench.run(url, kind, events)),
             ("export", lambda url, kind=kind: export_bench.run(url, kind, events)),
+            ("logger", lambda url, kind=kind: bench_logger_import.run(url, kind)),
         ):
             if name in args.only:
                 with scratch_database(kind) as url:

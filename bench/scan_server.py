@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Column, DateTime, Integer, LargeBinary, MetaData, S
 from bench.seed import app_config
 from tracker import create_app, csrf
 from tracker.db import utcnow
-from tracker.doses.models import Bag
+from tracker.pharmacy.models import Bag
 from tracker.web.context import uow
 
 FLOOR_METADATA = MetaData()

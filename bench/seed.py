@@ -14,16 +14,16 @@ from sqlalchemy.engine import Engine
 
 from tracker import create_app
 from tracker.audit.models import AuditHead
-from tracker.doses.bag_ids import new_bag_id
-from tracker.doses.models import Bag
-from tracker.doses.payload import make_payload
-from tracker.infusions.models import Infusion, Scan
 from tracker.participants.models import Participant
+from tracker.pharmacy.bag_ids import new_bag_id
+from tracker.pharmacy.models import Bag
+from tracker.pharmacy.payload import make_payload
 from tracker.randomization.models import RandomizationCode, RandomizationList
 from tracker.randomization.rules import CODE_ALPHABET
 from tracker.randomization.services import import_list
 from tracker.roles import SYSTEM
 from tracker.users.services import create_user
+from tracker.ward.models import Infusion, Scan
 from tracker.web.context import uow
 
 PASSWORD = "Bench-password-1"  # noqa: S105 - users of a scratch database that is dropped afterwards

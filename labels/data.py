@@ -27,10 +27,37 @@ _TEXT_LIMITS = {
     "emergency_contact": 110,
 }
 _IDENTIFIER_LIMITS = {"participant_id": 14, "randomization_code": 14, "bag_id": 14}
+# The study's text in Chinese, printed beneath its English when given (empty: an English-only label).
+_CHINESE_LIMITS = {
+    "product_text_zh": 30,
+    "route_zh": 12,
+    "storage_zh": 40,
+    "statement_zh": 16,
+    "emergency_contact_zh": 50,
+}
 
 
 class LabelDataError(ValueError):
     """The label data cannot be printed as given."""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row of the label's table: a field's English name and its value."""
+
+    key: str
+    value: str
+    emphasised: bool  # what the bedside check compares stands out
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A line (or two) beneath the table: the study's text, its Chinese (or ""), and the lines it may take."""
+
+    text: str
+    chinese: str
+    emphasised: bool
+    most_lines: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,10 +76,18 @@ class LabelData:
     emergency_contact: str
     qr_payload: str
     time_zone: str
+    product_text_zh: str = ""
+    route_zh: str = ""
+    storage_zh: str = ""
+    statement_zh: str = ""
+    emergency_contact_zh: str = ""
 
     def __post_init__(self) -> None:
         for name, limit in _TEXT_LIMITS.items():
             _check_text(name, getattr(self, name), limit)
+        for name, limit in _CHINESE_LIMITS.items():
+            if getattr(self, name) != "":
+                _check_text(name, getattr(self, name), limit)
         for name, limit in _IDENTIFIER_LIMITS.items():
             value = getattr(self, name)
             _check_text(name, value, limit)
@@ -79,6 +114,33 @@ class LabelData:
         local = moment.astimezone(ZoneInfo(self.time_zone))
         offset = local.strftime("%z")
         return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
+
+    @property
+    def bilingual(self) -> bool:
+        return any(getattr(self, name) for name in _CHINESE_LIMITS)
+
+    @property
+    def rows(self) -> tuple[Row, ...]:
+        """The label's table, in order: one list for every renderer (PDF and ZPL)."""
+        return (
+            Row("Route", self.route, False),
+            Row("Volume", self.volume_text, False),
+            Row("Protocol", self.protocol, False),
+            Row("Participant", self.participant_id, False),
+            Row("Rand. code", self.randomization_code, True),
+            Row("Bag ID", self.bag_id, True),
+            Row("Prepared", self.prepared_text, False),
+            Row("Use by", self.use_by_text, True),
+        )
+
+    @property
+    def notes(self) -> tuple[Note, ...]:
+        """The lines beneath the table, in order: storage, the statement, the emergency contact."""
+        return (
+            Note(self.storage, self.storage_zh, False, 2),
+            Note(self.statement, self.statement_zh, True, 1),
+            Note(self.emergency_contact, self.emergency_contact_zh, False, 2),
+        )
 
     @property
     def prepared_text(self) -> str:

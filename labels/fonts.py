@@ -3,6 +3,9 @@
 DejaVu Sans (Debian's fonts-dejavu-core) when the machine has it, else the Bitstream Vera that reportlab
 ships. Vera lacks the superscript digits, so with it "10⁸" is printed as "10^8"; any other character the font
 cannot draw is refused rather than printed as an empty box.
+
+Chinese lines are printed in WenQuanYi Micro Hei (Debian's fonts-wqy-microhei: TrueType outlines, which a PDF
+can embed; the Noto CJK fonts are PostScript-outlined and reportlab cannot embed them).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 DEJAVU_DIR = "/usr/share/fonts/truetype/dejavu"
+CJK_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 _VERA_DIR = os.path.join(os.path.dirname(reportlab.__file__), "fonts")
 _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _PLAIN_DIGITS = str.maketrans(_SUPERSCRIPTS, "0123456789")
@@ -56,12 +60,23 @@ class LabelFont:
         return pdfmetrics.stringWidth(text, self.bold if bold else self.regular, size)
 
 
-def _register(name: str, path: str) -> str:
+def _register(name: str, path: str, **options: int) -> str:
     if name not in pdfmetrics.getRegisteredFontNames():
         # asciiReadable: all of printable ASCII goes into every embedded subset, so the bag's IDs and times
         # (ASCII only) never change which glyphs a label embeds.
-        pdfmetrics.registerFont(TTFont(name, path, asciiReadable=1))
+        pdfmetrics.registerFont(TTFont(name, path, asciiReadable=1, **options))
     return name
+
+
+@cache
+def chinese_font(path: str | None = None) -> LabelFont | None:
+    """The font of a label's Chinese lines (one weight), or None when the machine has none: the label is
+    then printed in English only, the same for every bag."""
+    path = CJK_FONT if path is None else path
+    if not os.path.isfile(path):
+        return None
+    name = _register("LabelCJK", path, subfontIndex=0)
+    return LabelFont(name, name)
 
 
 @cache

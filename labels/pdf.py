@@ -2,6 +2,9 @@
 
 The layout is fixed: every label puts the same text in the same places at the same sizes, and only the
 bag's identifiers, times and QR modules differ. Text that does not fit its place is refused, never shrunk.
+A label with the study's Chinese text prints it with the English: the title and the bottom lines each get a
+Chinese line (the title's names the route too). The field names stay English: beside the QR a Chinese name
+would leave too little room for the widest identifiers the label takes.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from labels.data import LabelData, LabelDataError
-from labels.fonts import LabelFont, label_font
+from labels.fonts import LabelFont, chinese_font, label_font
 from labels.qr import QUIET_ZONE, SIZE, dark_runs
 
 WIDTH = 60 * mm
@@ -31,6 +34,7 @@ BODY_LEADING = 7.2
 SMALL_SIZE = 5.0
 SMALL_LEADING = 6.2
 KEY_WIDTH = 9.8 * mm  # the column of field names ("Participant", "Use by") before their values
+CHINESE_TITLE_SIZE = 6.0
 
 SHEET_COLUMNS = 3
 SHEET_ROWS = 7
@@ -45,51 +49,58 @@ class Line:
     text: str
     bold: bool
     size: float
+    chinese: bool = False  # printed in the Chinese font
 
 
-def layout(data: LabelData, font: LabelFont | None = None) -> list[Line]:
+def layout(data: LabelData, font: LabelFont | None = None, cjk: LabelFont | None = None) -> list[Line]:
     """Every piece of text of the label, positioned in points from its bottom-left corner."""
     font = font or label_font()
+    cjk = cjk or chinese_font()
+    bilingual = data.bilingual and cjk is not None
     lines: list[Line] = []
     left = MARGIN
     right = WIDTH - MARGIN
 
-    def put(x: float, y: float, text: str, bold: bool, size: float, room: float) -> None:
-        printed = font.printable(text)
-        if font.width(printed, bold, size) > room:
+    def put(
+        x: float, y: float, text: str, bold: bool, size: float, room: float, chinese: bool = False
+    ) -> float:
+        """Places the text; answers its width."""
+        face = cjk if chinese and cjk is not None else font
+        printed = face.printable(text)
+        width = face.width(printed, bold, size)
+        if width > room:
             raise LabelDataError(f"{text!r} does not fit on the label")
-        lines.append(Line(x, y, printed, bold, size))
-
-    y = HEIGHT - MARGIN - TITLE_SIZE * 0.8
-    put(left, y, data.product_text, True, TITLE_SIZE, right - left)
+        lines.append(Line(x, y, printed, bold, size, chinese))
+        return width
 
     qr_left = WIDTH - MARGIN - QR_SIDE
     column = qr_left - left  # the text beside the QR ends where its quiet zone begins
-    rows = [
-        ("Route", data.route, False),
-        ("Volume", data.volume_text, False),
-        ("Protocol", data.protocol, False),
-        ("Participant", data.participant_id, False),
-        ("Rand. code", data.randomization_code, True),
-        ("Bag ID", data.bag_id, True),
-        ("Prepared", data.prepared_text, False),
-        ("Use by", data.use_by_text, True),
-    ]
+    y = HEIGHT - MARGIN - TITLE_SIZE * 0.8
+    put(left, y, data.product_text, True, TITLE_SIZE, right - left)
+    if bilingual:
+        y -= CHINESE_TITLE_SIZE + 0.6
+        # The product and its route in Chinese (the English route has its row; there is no room beside it).
+        title = "  ".join(text for text in (data.product_text_zh, data.route_zh) if text)
+        put(left, y, title, False, CHINESE_TITLE_SIZE, column, True)
+
     y -= BODY_LEADING + 1.0
-    for key, value, bold in rows:
-        put(left, y, key, False, KEY_SIZE, KEY_WIDTH - 1.0)
-        put(left + KEY_WIDTH, y, value, bold, BODY_SIZE, column - KEY_WIDTH)
+    for row in data.rows:
+        put(left, y, row.key, False, KEY_SIZE, KEY_WIDTH - 1.0)
+        put(left + KEY_WIDTH, y, row.value, row.emphasised, BODY_SIZE, column - KEY_WIDTH)
         y -= BODY_LEADING
 
     y = min(y + BODY_LEADING, qr_bottom()) - SMALL_LEADING - 1.0
-    for text, bold, most in (
-        (data.storage, False, 2),
-        (data.statement, True, 1),
-        (data.emergency_contact, False, 2),
-    ):
+    for text, chinese, bold, most in ((n.text, n.chinese, n.emphasised, n.most_lines) for n in data.notes):
         wrapped = _wrap(font, font.printable(text), bold, SMALL_SIZE, right - left, most)
-        for part in wrapped:
-            put(left, y, part, bold, SMALL_SIZE, right - left)
+        for index, part in enumerate(wrapped):
+            width = put(left, y, part, bold, SMALL_SIZE, right - left)
+            last = index == len(wrapped) - 1
+            if bilingual and chinese and last and most == 1:  # a one-line statement: its Chinese beside it
+                gap = font.width("  ", False, SMALL_SIZE)
+                put(left + width + gap, y, chinese, False, SMALL_SIZE, right - left - width - gap, True)
+            y -= SMALL_LEADING
+        if bilingual and chinese and most > 1:
+            put(left, y, chinese, False, SMALL_SIZE, right - left, True)
             y -= SMALL_LEADING
     if y + SMALL_LEADING - SMALL_SIZE * 0.25 < MARGIN:
         raise LabelDataError("the label text does not fit on the label")
@@ -114,8 +125,10 @@ def _wrap(font: LabelFont, text: str, bold: bool, size: float, room: float, most
 
 
 def _draw(canvas: Canvas, data: LabelData, font: LabelFont) -> None:
-    for line in layout(data, font):
-        canvas.setFont(font.bold if line.bold else font.regular, line.size)
+    cjk = chinese_font()
+    for line in layout(data, font, cjk):
+        face = cjk if line.chinese and cjk is not None else font
+        canvas.setFont(face.bold if line.bold else face.regular, line.size)
         canvas.drawString(line.x, line.y, line.text)
     # The whole symbol is one filled path: a rectangle per horizontal run of dark modules.
     origin_x = WIDTH - MARGIN - QR_SIDE + QUIET_ZONE * MODULE

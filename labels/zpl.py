@@ -1,6 +1,8 @@
 """ZPL II for a 203 dpi thermal printer (8 dots per mm), 60 x 40 mm stock, and sending it over raw TCP.
 
 Every label is the same program with the same field positions and sizes; only the field data differ.
+English only: the printer's resident fonts have no Chinese glyphs, and a Chinese font downloaded to the
+printer is a site's setup the app cannot count on, so the `*_zh` fields are the PDF label's alone.
 """
 
 from __future__ import annotations
@@ -50,28 +52,19 @@ def render_label_zpl(data: LabelData) -> str:
     if not isinstance(data, LabelData):
         raise TypeError("render_label_zpl needs a LabelData")
     full = WIDTH - 2 * MARGIN
-    rows = [
-        ("Route", data.route, False),
-        ("Volume", data.volume_text, False),
-        ("Protocol", data.protocol, False),
-        ("Participant", data.participant_id, False),
-        ("Rand. code", data.randomization_code, True),
-        ("Bag ID", data.bag_id, True),
-        ("Prepared", data.prepared_text, False),
-        ("Use by", data.use_by_text, True),
-    ]
     parts = ["^XA", "^CI28", f"^PW{WIDTH}", f"^LL{HEIGHT}", "^LH0,0", "^PON"]
     parts.append(_text(MARGIN, MARGIN, 24, data.product_text))
-    for index, (key, value, emphasised) in enumerate(rows):
+    for index, row in enumerate(data.rows):
         y = ROW_TOP + index * ROW_STEP
-        parts.append(_text(KEY_X, y + 3, 15, key))
-        parts.append(_text(VALUE_X, y, 19 if emphasised else 17, value))
+        parts.append(_text(KEY_X, y + 3, 15, row.key))
+        parts.append(_text(VALUE_X, y, 19 if row.emphasised else 17, row.value))
     qr_x = WIDTH - MARGIN - QR_QUIET - QR_SIDE
     parts.append(f"^FO{qr_x},{ROW_TOP + QR_QUIET - 10}^BQN,2,{QR_MAGNIFICATION}^FDMA,{data.qr_payload}^FS")
-    y = ROW_TOP + len(rows) * ROW_STEP + 4
-    parts.append(_text(MARGIN, y, 15, data.storage, (full, 2)))
-    parts.append(_text(MARGIN, y + 34, 16, data.statement))
-    parts.append(_text(MARGIN, y + 52, 15, data.emergency_contact, (full, 2)))
+    y = ROW_TOP + len(data.rows) * ROW_STEP + 4
+    # The notes at fixed offsets and sizes; a one-line note is a single field, a longer one a wrapped block.
+    for offset, size, note in zip((0, 34, 52), (15, 16, 15), data.notes, strict=True):
+        block = (full, note.most_lines) if note.most_lines > 1 else None
+        parts.append(_text(MARGIN, y + offset, size, note.text, block))
     parts.append("^PQ1")
     parts.append("^XZ")
     return "\n".join(parts) + "\n"

@@ -11,6 +11,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -20,10 +21,47 @@ from tracker.models import Base
 from tracker.roles import SYSTEM
 from tracker.schema import migrate
 from tracker.studies.services import load_study
+from tracker.users import services as user_services
 from tracker.users.services import create_user
 from tracker.web.context import uow
 
 PASSWORD = "Correct-Horse-9"
+
+# Production hashes passwords with argon2-cffi's defaults (3 passes over 64 MiB, about 0.1 s a hash or a
+# check here) and almost every test creates users and signs them in: that alone was over half of the suite's
+# time. The tests hash with one pass over 1 MiB instead; what they test (the right password passes, a wrong
+# one or an unknown name fails) does not depend on the cost. Only the tests change it: production keeps its
+# own hasher, kept here as PRODUCTION_HASHER so that tests/unit/test_password_hashing.py can check it.
+PRODUCTION_HASHER = user_services._hasher
+user_services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+user_services._DUMMY_HASH = user_services._hasher.hash("not-a-real-password-0")
+
+
+# Under pytest-xdist (pyproject's addopts: -n logical --dist loadgroup) tests are dealt out to the workers one
+# by one, except these, kept together in one worker, by the start of their node ID:
+XDIST_GROUPS = {
+    "tests/e2e/": "browser",  # one Chromium and one Playwright driver for all the browser tests
+    "tests/integration/test_blinding_audit.py::": "blinding-audit",  # its module-scoped audit run, built once
+}
+# A module whose tests share a module-scoped fixture belongs here too, or each worker builds the fixture.
+# (The xdist_group mark does the same on pytest < 9.2, but pytest 9.2's node IDs no longer carry the group
+# xdist 3.8 writes into them: pytest-dev/pytest-xdist#1386. The scheduler below reads node IDs only.)
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class GroupedScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            for start, group in XDIST_GROUPS.items():
+                if nodeid.startswith(start):
+                    return group
+            return super()._split_scope(nodeid)
+
+    return GroupedScheduling(config, log)
 
 
 def _create_postgres_database(base_url: str) -> tuple[str, str]:
@@ -62,15 +100,29 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+# Our tables' serial ID sequences, each set back to start at 1 (as TRUNCATE ... RESTART IDENTITY would).
+_RESTART_SEQUENCES = """
+SELECT setval(seq.oid::regclass, 1, false)
+FROM pg_class seq
+JOIN pg_depend dep ON dep.classid = 'pg_class'::regclass AND dep.objid = seq.oid
+    AND dep.refclassid = 'pg_class'::regclass
+JOIN pg_class tab ON tab.oid = dep.refobjid
+WHERE seq.relkind = 'S' AND tab.relname = ANY(:tables) AND tab.relnamespace = current_schema()::regnamespace
+"""
+
+
 def _empty_all_tables(app: Any) -> None:
+    """Every table emptied and, on PostgreSQL, every serial ID restarted: the migrated, empty database again.
+
+    DELETE, children first, rather than TRUNCATE: a test leaves a few rows, and PostgreSQL's TRUNCATE of 28
+    tables (new files for each table and index) took about 0.15 s a test here, DELETE a tenth of that."""
     engine = app.extensions["tracker"].engine
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.connect().execution_options(write=True) as conn:
+        for table in tables:
+            conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - table names from our metadata
         if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - table names from our metadata
+            conn.execute(text(_RESTART_SEQUENCES), {"tables": tables})
         conn.commit()
 
 
@@ -80,23 +132,43 @@ def app_config() -> dict[str, Any]:
     return {}
 
 
+# Apps of the default configuration, one per database, kept by this worker: building one (its URL map alone)
+# costs about 60 ms, paid by every test before. Each test gets it with its instance folder and its settings as
+# they were built; the tables are emptied after each test as before.
+_DEFAULT_APPS: dict[str, Any] = {}
+
+
+def _new_app(database_url: str, app_config: dict[str, Any]) -> Any:
+    return create_app(
+        {
+            "DATABASE_URL": database_url,
+            "AUTO_MIGRATE": False,
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "QR_SIGNING_KEY": "test-qr-signing-key",
+            **app_config,
+        }
+    )
+
+
 @pytest.fixture
 def app(database_url: str, app_config: dict[str, Any], tmp_path) -> Iterator[Any]:  # noqa: ANN001
-    settings = {
-        "DATABASE_URL": database_url,
-        "AUTO_MIGRATE": False,
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "QR_SIGNING_KEY": "test-qr-signing-key",
-        **app_config,
-    }
-    application = create_app(settings)
+    if app_config:
+        application = _new_app(database_url, app_config)
+    else:
+        application = _DEFAULT_APPS.get(database_url)
+        if application is None:
+            application = _DEFAULT_APPS[database_url] = _new_app(database_url, {})
+    settings = dict(application.config)
     application.instance_path = str(tmp_path)
     with application.app_context():
         load_study(uow(), SYSTEM, "umsis")
     yield application
     _empty_all_tables(application)
-    application.extensions["tracker"].engine.dispose()
+    application.config.clear()
+    application.config.update(settings)
+    if app_config:
+        application.extensions["tracker"].engine.dispose()
 
 
 @pytest.fixture

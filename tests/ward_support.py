@@ -7,13 +7,29 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tracker.doses.models import Bag
+from tracker.pharmacy.models import Bag
 from tracker.web.context import uow
 
 WARD = "Ward 5 north"
+# What a nurse measures on receipt when the study sets a transport range (UMSIS: 2–8 °C), unless a test says.
+GOOD_RECEIPT = {"temperature_c": 5.0, "seal_intact": True}
+
+
+def print_label(client: Any, bag_id: str) -> None:
+    """Print a bag's label once, as the pharmacy does before a dispatch (a reprint would need a reason)."""
+    printed = client.get(f"/api/v1/bags/{bag_id}")
+    if printed.status_code == 200 and printed.json.get("print_count", 0) == 0:
+        client.get(f"/api/v1/bags/{bag_id}/label.pdf")
 
 
 def handoff(client: Any, bag_id: str, action: str, location: str = WARD, **extra: Any) -> Any:
+    """One handoff through the API. A pharmacist's dispatch prints the label first and a receipt
+    reports a good transport condition unless the test gives its own: the ward's rules need both, and the
+    tests of those rules post their own bodies."""
+    if action == "dispatch" and client.role == "pharmacist":
+        print_label(client, bag_id)
+    if action == "receive":
+        extra = {**GOOD_RECEIPT, **extra}
     return client.post(
         f"/api/v1/bags/{bag_id}/handoffs", json={"action": action, "location": location, **extra}
     )
@@ -21,6 +37,8 @@ def handoff(client: Any, bag_id: str, action: str, location: str = WARD, **extra
 
 def move(trial: Any, bag_id: str, *actions: str) -> None:
     """Apply handoffs in order (dispatch by the pharmacist, the rest by the nurse), each must succeed."""
+    if "dispatch" in actions:
+        print_label(trial.pharmacist, bag_id)
     for action in actions:
         client = trial.pharmacist if action == "dispatch" else trial.nurse
         extra = {"reason": "damaged in test"} if action == "destroy" else {}

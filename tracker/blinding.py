@@ -27,6 +27,10 @@ UNBLINDED_FIELDS: Mapping[str, frozenset[str]] = {
     # A custody event's ID is a sequence over every subject: between two events a blinded reader sees, its
     # gaps would count the pharmacy's moves kept from that reader (thaws, uses, discards there).
     "custody_event": frozenset({"event_id"}),
+    # Beside a bag, a lot or container a deviation names is where the bag came from (its arm's material).
+    "deviation": frozenset({"source_lot_number", "source_container_id"}),
+    # An adverse event names its infusion, participant and bag only: nothing in it differs by arm.
+    "adverse_event": frozenset(),
 }  # fmt: skip
 
 # Records whose every event is unblinded: they exist for one arm only (a thaw feeds only active bags) or
@@ -58,7 +62,9 @@ BLINDED_CONTAINER_COUNTS = ("in_store", "in_pharmacy", "discarded_in_lab")
 # Database tables whose every column is unblinded, and unblinded columns of other tables: what a tool that
 # prints rows (audit verification) must not show to whoever runs it.
 UNBLINDED_TABLES = frozenset({"allocation", "bag_preparation", "thaw"})
-UNBLINDED_COLUMNS = frozenset({("container", "status")})
+UNBLINDED_COLUMNS = frozenset(
+    {("container", "status"), ("deviation", "source_lot_number"), ("deviation", "source_container_id")}
+)
 
 
 def column_is_unblinded(table: str, column: str) -> bool:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
-import string
 import sys
 from pathlib import Path
 
@@ -53,14 +51,6 @@ def _read_password(prompt: str) -> str:
     return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
 
 
-def generated_password() -> str:
-    alphabet = string.ascii_letters + string.digits
-    while True:
-        candidate = "".join(secrets.choice(alphabet) for _ in range(14)) + "-" + secrets.choice(string.digits)
-        if any(c.islower() for c in candidate) and any(c.isupper() for c in candidate):
-            return candidate
-
-
 def _report_verification(result: VerifyResult) -> None:
     if result.problem is None:
         click.echo(
@@ -81,11 +71,15 @@ def _report_verification(result: VerifyResult) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from tracker.deviations.cli import register_deviations_cli
     from tracker.notifications.cli import register_notifications_cli
     from tracker.randomization.cli import register_randomization_cli
+    from tracker.storage.cli import register_storage_cli
 
     register_randomization_cli(app)
     register_notifications_cli(app)
+    register_deviations_cli(app)
+    register_storage_cli(app)
 
     @app.cli.command("init-db")
     def init_db() -> None:
@@ -108,6 +102,61 @@ def register_cli(app: Flask) -> None:
         except DomainError as exc:
             _fail(exc)
         click.echo(f"User {actor.username} created with role {actor.role}.")
+
+    @user.command("list")
+    def user_list() -> None:
+        """Every account: role, state, last sign-in."""
+        from tracker.users.services import list_accounts
+
+        click.echo(f"{'user':<20} {'role':<13} {'state':<18} {'last sign-in':<17} name")
+        for account in list_accounts(reader(), state().login_policy):
+            flags = ["active" if account["active"] else "disabled"]
+            if account["locked"]:
+                flags.append("locked")
+            if account["password_change_required"]:
+                flags.append("change due")
+            last = account["last_sign_in_at"]
+            click.echo(
+                f"{account['username']:<20} {account['role']:<13} {','.join(flags):<18} "
+                f"{last.strftime('%Y-%m-%d %H:%M') if last else 'never':<17} {account['full_name']}"
+            )
+
+    def _account_change(name: str, active: bool, reason: str) -> None:
+        from tracker.users.services import update_user
+
+        try:
+            update_user(uow(), SYSTEM, name, {"active": active}, reason)
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"User {name} {'enabled' if active else 'disabled; every session and token ended'}.")
+
+    @user.command("disable")
+    @click.argument("name")
+    @click.option("--reason", required=True, help="Why: kept in the audit trail.")
+    def user_disable(name: str, reason: str) -> None:
+        """Disable a user: sign-in refused, sessions and tokens end at once."""
+        _account_change(name, False, reason)
+
+    @user.command("enable")
+    @click.argument("name")
+    @click.option("--reason", required=True, help="Why: kept in the audit trail.")
+    def user_enable(name: str, reason: str) -> None:
+        """Enable a disabled user again."""
+        _account_change(name, True, reason)
+
+    @user.command("reset-password")
+    @click.argument("name")
+    @click.option("--reason", required=True, help="Why: kept in the audit trail.")
+    def user_reset_password(name: str, reason: str) -> None:
+        """Print a one-time password, to be changed at the next sign-in; the user's sessions end."""
+        from tracker.users.services import reset_password
+
+        try:
+            password = reset_password(uow(), SYSTEM, name, reason)
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"One-time password for {name} (shown once; it must be changed at the next sign-in):")
+        click.echo(password)
 
     study = AppGroup("study", help="Study definitions.")
     app.cli.add_command(study)

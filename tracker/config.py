@@ -2,9 +2,23 @@
 
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
-from tracker.signing import generate_key_file
+from tracker.signing import generate_key_file, write_new_file
+
+MIN_SECRET_KEY_BYTES = 32  # it signs the session cookies: 256 bits
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """Sign-in limits (LOGIN_MAX_FAILURES, LOGIN_LOCKOUT_MINUTES, TOKEN_TTL_MINUTES, SESSION_MAX_HOURS)."""
+
+    max_failures: int = 5
+    lockout_minutes: int = 15
+    token_ttl_minutes: int = 480
+    # A page session ends after this long whatever the activity (the cookie's own idle limit is shorter).
+    session_hours: int = 12
 
 
 class ConfigError(RuntimeError):
@@ -12,19 +26,21 @@ class ConfigError(RuntimeError):
 
 
 def _instance_secret(instance: Path, name: str) -> str:
-    # Development keeps its keys in instance/ so sessions and printed QR labels survive a restart.
-    instance.mkdir(parents=True, exist_ok=True)
+    # Development keeps its keys in instance/ so sessions and printed QR labels survive a restart; processes
+    # starting at once on a new checkout all end up with the first one's key.
     path = instance / name
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        write_new_file(path, secrets.token_hex(32).encode())
     return path.read_text().strip()
 
 
 def _instance_signing_key(instance: Path) -> str:
     path = instance / "audit_signing_key.pem"
     if not path.exists():
-        generate_key_file(path)
+        try:
+            generate_key_file(path)
+        except FileExistsError:  # another process starting at the same moment made it first
+            pass
     return str(path)
 
 
@@ -42,6 +58,11 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
         "TOKEN_TTL_MINUTES": int(os.environ.get("TOKEN_TTL_MINUTES", "480")),
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")),
+        # A page session ends this many hours after sign-in however active (SESSION_MINUTES: the idle limit).
+        "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto: only then is the client
+        # address (which sign-in lockouts are per) read from that header. 0: the peer's address.
+        "TRUSTED_PROXY_HOPS": int(os.environ.get("TRUSTED_PROXY_HOPS", "0")),
         # The ZPL label printer's raw port, host:port (usually 9100); unset: labels are downloaded only.
         "LABEL_PRINTER": os.environ.get("LABEL_PRINTER") or None,
         "LABEL_PRINTER_TIMEOUT": float(os.environ.get("LABEL_PRINTER_TIMEOUT", "5")),
@@ -52,6 +73,8 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
         "AUDIT_CHECKPOINT_HOURS": float(os.environ.get("AUDIT_CHECKPOINT_HOURS", "24")),
         "AUTO_MIGRATE": True,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # A previewed randomization list travels back in its form for the commit (1 MiB, base64).
+        "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_MINUTES", "30")) * 60,
@@ -71,6 +94,11 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
             raise ConfigError(
                 f"AUDIT_SIGNING_KEY_FILE names {settings['AUDIT_SIGNING_KEY_FILE']}, which is not a file: "
                 "make one with `flask --app app audit keygen FILE` and keep a copy off this server"
+            )
+        if len(settings["SECRET_KEY"].encode()) < MIN_SECRET_KEY_BYTES:
+            raise ConfigError(
+                f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes: make one with "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`"
             )
         settings["SESSION_COOKIE_SECURE"] = True
     else:

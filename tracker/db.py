@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, MetaData, Select, create_engine, event, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from tracker.errors import DomainError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -84,6 +90,48 @@ CLOCK = Clock()
 
 def utcnow() -> dt.datetime:
     return CLOCK.now()
+
+
+@contextmanager
+def conflict_on_integrity_error(conflict: DomainError) -> Iterator[None]:
+    """A constraint that refuses a write inside the block (a second live bag, a lot number taken) answers as
+    `conflict`, saying what already exists, instead of as a server error."""
+    try:
+        yield
+    except IntegrityError:
+        raise conflict from None
+
+
+def unused_id(session: Session, column: Any, make: Callable[[], str]) -> str:
+    """A new random ID from `make` that `column` does not hold yet (a clash is rare; the column's unique
+    constraint has the last word)."""
+    while True:
+        candidate = make()
+        if session.execute(select(column).where(column == candidate)).first() is None:
+            return candidate
+
+
+def one_writer_at_a_time(session: Session, name: str) -> None:
+    """Serialise a read-then-insert that no row lock can cover, because the row does not exist yet: on
+    PostgreSQL an advisory lock held to the end of the transaction; SQLite writers hold the database's write
+    lock from BEGIN IMMEDIATE already."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def find_one(
+    session: Session, query: Select, missing: DomainError, *, lock: bool = False, of: Any = None
+) -> Any:
+    """The one row `query` selects, or `missing` raised. With `lock` the row is locked for update (of `of`'s
+    table only, when given) and read afresh: a row this session read before waiting for the lock would
+    otherwise keep its old values, and a use case would decide on them."""
+    if lock:
+        query = query.with_for_update(of=of).execution_options(populate_existing=True)
+    row = session.execute(query).scalar_one_or_none()
+    if row is None:
+        raise missing
+    return row
 
 
 def make_engine(url: str) -> Engine:

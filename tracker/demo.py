@@ -10,7 +10,7 @@ from tracker.db import utcnow
 from tracker.roles import ROLES, SYSTEM, Actor
 from tracker.studies.services import current_study
 from tracker.users.models import User
-from tracker.users.services import actor_of, create_user
+from tracker.users.services import actor_of, create_user, temporary_password
 from tracker.web.context import reader, uow
 
 DEMO_NAMES = {
@@ -25,8 +25,6 @@ DEMO_NAMES = {
 
 
 def build_demo() -> list[str]:
-    from tracker.cli import generated_password
-
     lines = ["Demo users (passwords are shown once; store them now):"]
     passwords: dict[str, str] = {}
     with reader() as work:
@@ -36,7 +34,7 @@ def build_demo() -> list[str]:
         if username in existing:
             lines.append(f"  {username:<20} {role:<13} (exists; password unchanged)")
             continue
-        password = generated_password()
+        password = temporary_password()
         create_user(uow(), SYSTEM, username, role, password, DEMO_NAMES[role])
         passwords[role] = password
         lines.append(f"  {username:<20} {role:<13} {password}")
@@ -49,6 +47,11 @@ def build_demo() -> list[str]:
 
     lines += issue_demo_kits()
     lines += _demo_randomization()
+    lines += [
+        "",
+        "Sign in: start the app (flask --app app run), open http://127.0.0.1:5000/ and sign in with one",
+        "of the users above, e.g. demo_pharmacist; demo_admin runs the accounts (People and accounts).",
+    ]
     return lines
 
 
@@ -83,8 +86,8 @@ def _demo_actor(role: str) -> Actor:
 
 def _demo_randomization() -> list[str]:
     """A generated list (fixed seed) and a few enrolled participants; codes only, never arms."""
-    from tracker.participants.models import Participant
     from tracker.participants.services import enrol_participant
+    from tracker.randomization.models import Participant
     from tracker.randomization.services import generate_list, list_status
 
     statistician = _demo_actor("statistician")

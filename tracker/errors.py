@@ -16,7 +16,12 @@ class DomainError(Exception):
         code: str | None = None,
         details: dict[str, Any] | None = None,
         extra: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
     ):
+        # A message marked with N_ and written with %(name)s parameters is translated where it is shown
+        # (tracker.web.problems); `message` is the English sentence, `template` the catalogue's key.
+        self.template, self.params = message, params or {}
+        message = message % self.params if params else message
         super().__init__(message)
         self.message = message
         if code:

@@ -17,6 +17,8 @@ class Actor:
     username: str
     full_name: str
     role: str
+    # A one-time password not yet replaced: only the password change is open until it is.
+    password_change_required: bool = False
 
     @property
     def unblinded(self) -> bool:

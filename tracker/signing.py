@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -13,15 +15,33 @@ class SigningKeyError(ValueError):
     """The key file cannot be used."""
 
 
-def generate_key_file(path: Path) -> None:
-    """A new Ed25519 private key, readable by its owner only; an existing file is never overwritten."""
+def write_new_file(path: Path, data: bytes) -> bool:
+    """Write `data` to `path`, readable by its owner only, unless `path` exists; False when it does. Made
+    whole beside it and linked into place, so two processes starting at once (two workers, two commands) never
+    read a half-written file, and the one that comes second keeps the first one's content."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    handle, scratch = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:  # mkstemp makes it mode 600
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.link(scratch, path)
+    except FileExistsError:
+        return False
+    finally:
+        os.unlink(scratch)
+    return True
+
+
+def generate_key_file(path: Path) -> None:
+    """A new Ed25519 private key, readable by its owner only; an existing file is never overwritten."""
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    path.touch(mode=0o600, exist_ok=False)
-    path.write_bytes(pem)
+    if not write_new_file(Path(path), pem):
+        raise FileExistsError(f"{path} exists: a key file is never overwritten")
 
 
 def load_signing_key(path: Path) -> Ed25519PrivateKey:

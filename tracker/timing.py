@@ -25,12 +25,9 @@ def check_happened(
             details={field: ["may not lie in the future"]},
         )
     if not_before is not None and at < not_before:
+        before = not_before.isoformat(timespec="seconds")  # pages show it in the site's time
         raise Invalid(
             f"{field} is before {what_before or 'the event it follows'}",
             code="time_out_of_order",
-            details={
-                field: [
-                    f"may not be before {what_before or 'the event it follows'} ({not_before.isoformat()})"
-                ]
-            },
+            details={field: [f"may not be before {what_before or 'the event it follows'} ({before})"]},
         )

@@ -1,5 +1,5 @@
-// Ward pages (and the pharmacy's thaw page): keyboard-wedge scan fields, the use-by countdown and the infusion's
-// elapsed time.
+// Ward and pharmacy pages: keyboard-wedge scan fields, the countdowns (the ward's use-by; the pharmacy's thaw
+// window and use-by) and the infusion's elapsed time.
 // Loaded as a file (the Content-Security-Policy forbids inline script); every page works without it.
 (function () {
   "use strict";
@@ -35,6 +35,23 @@
     });
     var index = fields.indexOf(input);
     return index >= 0 && index + 1 < fields.length ? fields[index + 1] : null;
+  }
+
+  function firstMissingRequired(form) {
+    var fields = Array.prototype.filter.call(form.elements, function (el) {
+      return el.required && !el.disabled && el.type !== "hidden";
+    });
+    for (var i = 0; i < fields.length; i += 1) {
+      var el = fields[i];
+      if (el.type === "radio") {
+        if (!form.querySelector('input[type="radio"][name="' + el.name + '"]:checked')) {
+          return el;
+        }
+      } else if (!filled(el)) {
+        return el;
+      }
+    }
+    return null;
   }
 
   function setUpScanForm(form) {
@@ -76,6 +93,21 @@
       });
     });
 
+    // Enter in any other field of the form (the location, the temperature) moves on to the next required field
+    // still empty instead of submitting: a required field is never skipped by the Enter key.
+    form.addEventListener("keydown", function (event) {
+      var target = event.target;
+      if (event.key !== "Enter" || target.tagName !== "INPUT" || target.hasAttribute("data-scan") ||
+          target.type === "submit" || target.type === "button") {
+        return;
+      }
+      var missing = firstMissingRequired(form);
+      if (missing) {
+        event.preventDefault();
+        focusField(missing);
+      }
+    });
+
     form.addEventListener("submit", function (event) {
       var empty = firstEmpty();
       if (empty) {
@@ -99,9 +131,17 @@
   var AMBER = 30 * 60;
   var RED = 10 * 60;
 
+  // A countdown may carry its own thresholds (seconds left), as the server rendered it; the ward's by default.
+  function threshold(el, name, fallback) {
+    var value = parseInt(el.getAttribute(name), 10);
+    return isNaN(value) ? fallback : value;
+  }
+
   function tickCountdown(el) {
     var left = (Date.parse(el.getAttribute("data-until")) - Date.now()) / 1000;
-    var level = left <= 0 ? "expired" : left < RED ? "red" : left < AMBER ? "amber" : "ok";
+    var red = threshold(el, "data-red", RED);
+    var amber = threshold(el, "data-amber", AMBER);
+    var level = left <= 0 ? "expired" : left < red ? "red" : left < amber ? "amber" : "ok";
     var text = level === "expired"
       ? el.getAttribute("data-expired")
       : el.getAttribute("data-left").replace("{time}", clock(left));

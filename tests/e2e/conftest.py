@@ -113,7 +113,48 @@ def sign_in(page: Page, live_server: str):  # noqa: ANN201
         page.goto(f"{live_server}/login")
         page.get_by_label("User name").fill(username)
         page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
+        # The form posts whether the password is right or wrong: wait for the answer's page before going on.
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
         return page
 
     return go
+
+
+def wedge(page: Page, text: str) -> None:
+    """A keyboard-wedge scanner: the code typed into the focused field, then Enter.
+
+    A person scans once the page shows its scan field focused; Chromium applies `autofocus` a frame after the
+    page loads, so the scan waits for a focused field instead of typing its first characters into the page."""
+    page.wait_for_function("() => ['INPUT', 'TEXTAREA'].includes(document.activeElement?.tagName)")
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+@pytest.fixture
+def people(browser: Browser, live_server: str, make_user: Any, request: Any) -> Iterator[Callable[..., Page]]:
+    """people(role, full name, viewport=...): a new browser context signed in through the login page as a new
+    user of that role; a failed test leaves a screenshot of each page in test-artifacts/."""
+    from tests.conftest import PASSWORD
+
+    pages: list[Page] = []
+
+    def person(role: str, full_name: str, viewport: dict | None = None) -> Page:
+        username = make_user(role, full_name=full_name)
+        context = browser.new_context(locale="en-GB", viewport=viewport or {"width": 1280, "height": 900})
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        pages.append(page)
+        page.goto(f"{live_server}/login")
+        page.get_by_label("User name").fill(username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("heading", name=f"Welcome, {full_name}").wait_for()
+        return page
+
+    yield person
+    for number, page in enumerate(pages, start=1):
+        if getattr(request.node, "failed_in_call", False):
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{number}.png"), full_page=True)
+        page.context.close()

@@ -13,6 +13,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import wedge
 from tests.pharmacy_support import build_trial
 from tests.ward_support import move, ready_bag
 
@@ -36,11 +37,6 @@ def write_y4m(path: Path, picture: Image.Image, frames: int = 10) -> Path:
 
 def label_video(tmp_path: Path, payload: str) -> Path:
     return write_y4m(tmp_path / "label.y4m", qrcode.make(payload, border=4).get_image())
-
-
-def wedge(page: Page, text: str) -> None:
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
 
 
 def sign_in_as(page: Page, live_server: str, username: str) -> None:
@@ -69,7 +65,7 @@ def test_a_nurse_scans_the_bag_label_with_the_camera_and_it_moves_on_like_a_wedg
     decodes = []
     page.on("requestfinished", lambda r: decodes.append(r) if r.url.endswith("/scan/decode") else None)
     sign_in_as(page, live_server, make_user("nurse"))
-    page.get_by_role("link", name="Ward: bedside check and infusion").click()
+    page.get_by_role("main").get_by_role("link", name="Ward: bedside check and infusion").click()
     # Linux Chromium has no BarcodeDetector: this test is the server's path (a frame to /scan/decode).
     assert page.evaluate("'BarcodeDetector' in window") is False
 

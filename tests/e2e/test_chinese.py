@@ -28,7 +28,7 @@ def test_a_chinese_browser_does_the_bedside_check_in_chinese(
         page.get_by_role("button", name="登录").click()
         expect(page.get_by_role("heading", name="欢迎，Niu Li")).to_be_visible()
 
-        page.get_by_role("link", name="病房：床旁核对与输注").click()
+        page.get_by_role("main").get_by_role("link", name="病房：床旁核对与输注").click()
         expect(page.get_by_label("输液袋标签", exact=True)).to_be_focused()
         page.keyboard.type(bag["qr_payload"])
         page.keyboard.press("Enter")

@@ -5,15 +5,10 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import wedge
 from tests.pharmacy_support import build_trial
 from tests.ward_support import move
-from tracker.infusions.rules import REFUSAL_MESSAGES
-
-
-def wedge(page, text: str) -> None:
-    """What a keyboard-wedge scanner does: type the code into the focused field, then press Enter."""
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
+from tracker.ward.rules import REFUSAL_MESSAGES
 
 
 def test_a_nurse_receives_a_bag_and_a_wedge_scan_shows_match_then_a_wrong_wristband_shows_stop(
@@ -27,7 +22,7 @@ def test_a_nurse_receives_a_bag_and_a_wedge_scan_shows_match_then_a_wrong_wristb
     page = sign_in(make_user("nurse", full_name="Niu Li"))
 
     # Receive: the scan's Enter moves on to the next field instead of sending a half-filled form.
-    page.get_by_role("link", name="Ward: receive bags").click()
+    page.get_by_role("main").get_by_role("link", name="Ward: receive bags").click()
     bag_field = page.get_by_label("Bag label (scan, or type the bag ID)")
     expect(bag_field).to_be_focused()
     wedge(page, bag["qr_payload"])
@@ -41,7 +36,7 @@ def test_a_nurse_receives_a_bag_and_a_wedge_scan_shows_match_then_a_wrong_wristb
     expect(page.get_by_role("row").filter(has_text=bag["bag_id"])).to_contain_text("received")
 
     # The bedside check: bag label, Enter, wristband, Enter.
-    page.get_by_role("link", name="Bedside check").click()
+    page.get_by_role("main").get_by_role("link", name="Bedside check").click()
     expect(page.get_by_label("Bag label", exact=True)).to_be_focused()
     wedge(page, bag["qr_payload"])
     expect(page).to_have_url(re.compile(r"/ward$"))  # the first Enter did not send the form

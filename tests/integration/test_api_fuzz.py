@@ -20,6 +20,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.conftest import PASSWORD
 from tests.lots_support import passing_lot
 from tests.pharmacy_support import build_trial
 from tests.ward_support import ready_bag, start
@@ -44,10 +45,32 @@ def _known_records(login: Any, runner: Any, tmp_path: Any) -> dict[str, str]:
     bag = trial.prepare(code, "placebo")
     infused = ready_bag(trial, "active")
     infusion = start(trial, infused["bag_id"], infused["participant_id"]).json
+    deviation = trial.qa.post(
+        "/api/v1/deviations",
+        json={"title": "t", "description": "d", "category": "other", "bag_id": bag["bag_id"]},
+    ).json
+    adverse_event = trial.nurse.post(
+        f"/api/v1/infusions/{infusion['infusion_id']}/adverse-events",
+        json={"onset_at": infusion["started_at"], "description": "Flushing", "grade": 3, "serious": True,
+              "seriousness_criteria": ["hospitalisation"], "actions_taken": ["infusion_slowed"]},
+    ).json  # fmt: skip
+    unit = trial.gmp.post(
+        "/api/v1/storage-units",
+        json={"unit_id": "LN2-01", "name": "Main", "kind": "ln2_freezer", "location": "GMP lab"},
+    ).json
+    kit = []
+    for lot, material in (("UC-SHIP", "ucmsc"), ("VEH-SHIP", "placebo")):
+        kit.append(passing_lot(trial.gmp, lot, material)["containers"][0]["container_id"])
+        trial.qa.post(f"/api/v1/lots/{lot}/release", json={"password": PASSWORD, "meaning": "ok"})
+    shipment = trial.gmp.post(
+        "/api/v1/shipments", json={"destination_site": "site-02", "container_ids": kit}
+    ).json
     return {
         "lot_number": "UC-0002", "container_id": trial.cell_containers[0], "participant_id": participant,
         "thaw_id": thaw["thaw_id"], "bag_id": bag["bag_id"], "list_id": "1",
-        "infusion_id": infusion["infusion_id"],
+        "infusion_id": infusion["infusion_id"], "username": login("qa").username,
+        "deviation_id": deviation["deviation_id"], "ae_id": adverse_event["ae_id"],
+        "unit_id": unit["unit_id"], "shipment_id": shipment["shipment_id"],
     }  # fmt: skip
 
 

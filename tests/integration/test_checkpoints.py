@@ -1,5 +1,5 @@
-"""Signed checkpoints: the round trip from the README, and a chain cut back or rewritten after a checkpoint
-(which the chain alone cannot show) caught by `audit verify --checkpoint`."""
+"""Signed checkpoints: the round trip docs/operations.md shows, and a chain cut back or rewritten after a
+checkpoint (which the chain alone cannot show) caught by `audit verify --checkpoint`."""
 
 from __future__ import annotations
 

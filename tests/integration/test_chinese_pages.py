@@ -85,8 +85,8 @@ def test_a_lot_and_its_qc_entry_are_in_chinese(browse_in_chinese, a_lot_failing_
     _shows(
         _page(qa, f"/lots/{a_lot_failing_endotoxin}"),
         [
-            "批次 VH-0001", "结果与质量标准对照", "阻碍放行的事项", "不合格", "缺失", "sterility：无结果",
-            "endotoxin：0.9 不符合 &lt; 0.5 EU/mL", "全部 QC 录入记录", "尚无 QA 签名。", "签名：放行或拒绝",
+            "批次 VH-0001", "结果与质量标准对照", "阻碍放行的事项", "不合格", "缺失", "无菌检查：无结果",
+            "细菌内毒素：0.9 不符合 &lt; 0.5 EU/mL", "全部 QC 录入记录", "尚无 QA 签名。", "签名：放行或拒绝",
             "检验报告书（PDF）",
         ],
         [
@@ -100,11 +100,12 @@ def test_a_lot_and_its_qc_entry_are_in_chinese(browse_in_chinese, a_lot_failing_
         [
             "<h1>录入质量控制（QC）结果</h1>",
             "检验项目",
-            "endotoxin（标准：&lt; 0.5 EU/mL）",
-            "更正先前的结果（可选）",
-            "记录结果",
+            "细菌内毒素（标准：&lt; 0.5 EU/mL）",
+            "更正先前的结果（录入错误的数值）",
+            "记录这些结果",
+            'data-pass="合格" data-fail="不合格"',  # the live verdict's words
         ],
-        ["Enter a QC result", "Corrects an earlier result", "Record result", "(spec:"],
+        ["Enter QC results", "Correct an earlier result", "Record these results", "(spec:", "New result"],
     )
 
 
@@ -120,8 +121,16 @@ def test_the_signing_page_is_in_chinese(browse_in_chinese, a_lot_failing_endotox
             "您的密码",
             "签名放行",
             "签名拒绝",
+            "放行：QC 结果已审核且符合质量标准",  # the meaning to choose, in the reader's language
         ],
-        ["Sign lot", "electronic signature", "Meaning of this signature", "Sign release", "Sign rejection"],
+        [
+            "Sign lot",
+            "electronic signature",
+            "Meaning of this signature",
+            "Sign release",
+            "Sign rejection",
+            "> Released: QC results",
+        ],
     )
     _shows(
         _page(qa, url, 422, data={"action": "scrap", "password": PASSWORD}),
@@ -190,7 +199,7 @@ def test_the_randomization_lists_page_is_in_chinese(browse_in_chinese, runner, t
     _shows(
         _page(statistician, "/randomization"),
         ["<h1>随机化列表</h1>", "列表 1", "承诺哈希（SHA-256）：", "盐值：", "已用随机号", "生成列表",
-         "导入列表", "随机种子", "区组大小（以逗号分隔）", "生成并提交", "导入并提交"],
+         "导入列表", "随机种子", "区组大小（以逗号分隔）", "生成并提交", "预览"],
         ["Generate a list", "Import a list", "Commitment", "Salt:", "Codes per stratum", "Block sizes",
          "Download list"],
     )  # fmt: skip
@@ -211,3 +220,24 @@ def test_the_notifications_page_is_in_chinese(browse_in_chinese, enrolled, monke
         ["<h1>通知</h1>", "最新的在前", "创建时间", "接收方", "主题", "申办方", "质量保证", "未发送"],
         ["Newest first", "E-mailed", "not sent", '<th scope="col">Subject'],
     )
+
+
+def test_the_account_pages_are_in_chinese(browse_in_chinese, make_user):
+    admin = browse_in_chinese("admin")
+    nurse = make_user("nurse", "ward.nurse")
+    text = _page(admin, "/admin/users")
+    _shows(text, ["人员与账户", "添加用户", "姓名", "您的密码（即您的签名）"], ["Add a user", "Last sign-in"])
+    text = _page(admin, f"/admin/users/{nurse}")
+    _shows(text, ["停用账户", "重置密码", "账户历史"], ["Disable the account", "Forgotten password"])
+    refused = _page(
+        admin, f"/admin/users/{admin.username}", 409,
+        data={"action": "disable", "reason": "测试", "password": PASSWORD}, form_page=f"/admin/users/{nurse}",
+    )  # fmt: skip
+    _shows(refused, ["最后一位启用中的管理员"], ["last active admin"])
+    text = _page(admin, "/account/password")
+    _shows(text, ["更改我的密码", "当前密码", "再次输入新密码"], ["Current password"])
+    weak = _page(
+        admin, "/account/password", 422,
+        data={"current_password": PASSWORD, "new_password": "Password123", "confirm_password": "Password123"},
+    )  # fmt: skip
+    _shows(weak, ["这是最常见的密码之一"], ["most common"])

@@ -87,6 +87,7 @@ def test_demo_prints_each_role_once_with_a_password(runner, client):
         client.post("/api/v1/auth/token", json={"username": "demo_qa", "password": password}).status_code
         == 200
     )
+    assert "open http://127.0.0.1:5000/ and sign in" in result.output
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0
     assert password not in again.output

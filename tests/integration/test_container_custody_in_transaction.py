@@ -9,7 +9,7 @@ from tests.lots_support import create_lot, issue_kits, passing_lot
 from tracker.audit.models import AuditEvent, UnblindedAuditEvent
 from tracker.custody.models import CustodyEvent
 from tracker.errors import Conflict
-from tracker.lots.services import find_container, issue_container_in
+from tracker.lots.containers import find_container, issue_container_in
 from tracker.roles import Actor
 from tracker.stock.services import take_from_stock
 from tracker.web.context import reader, uow

@@ -173,6 +173,13 @@ def test_confirming_after_the_onset_crossed_into_the_next_window_is_refused(
     text = refused.get_data(as_text=True)
     assert "Stratum A disagrees with the onset" in text
     assert "24 h 1 min" in text
+    in_chinese = client.post(
+        "/participants/enrol", data=confirm_fields(review.get_data(as_text=True)),
+        headers={"Accept-Language": "zh-CN"},
+    )  # fmt: skip
+    assert "分层 A 与发病时间不符：发病至随机化 24 小时 1 分钟（1.00 天），属于分层 B" in in_chinese.get_data(
+        as_text=True
+    )
     _nothing_enrolled(login)
 
 

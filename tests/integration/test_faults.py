@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from tests.pharmacy_support import build_trial
 from tracker.audit.models import AuditEvent
 from tracker.audit.verification import verify_chain
-from tracker.doses.models import Bag
+from tracker.pharmacy.models import Bag
 from tracker.web.context import reader
 
 # Prepares a bag through the API in a separate process that stops, forever, right after the preparation's
@@ -23,17 +23,17 @@ from tracker.web.context import reader
 _STALLED_PREPARATION = textwrap.dedent(
     """
     import json, os, sys, time
-    import tracker.doses.services as services
+    import tracker.pharmacy.preparation as preparation
     from tracker import create_app
 
-    real = services.record_event
+    real = preparation.record_event
     def record_then_stall(*args, **kwargs):
         event = real(*args, **kwargs)
         if args[2] == "prepare":
             print("STALLED", flush=True)
             time.sleep(600)
         return event
-    services.record_event = record_then_stall
+    preparation.record_event = record_then_stall
 
     app = create_app({"DATABASE_URL": os.environ["DB"], "AUTO_MIGRATE": False, "TESTING": True,
                       "SECRET_KEY": "x", "QR_SIGNING_KEY": "test-qr-signing-key"})

@@ -8,8 +8,8 @@ import pytest
 import zxingcpp
 
 from labels import LabelData, render_label_pdf
-from tracker.doses.bag_ids import new_bag_id
-from tracker.doses.payload import BadSignature, make_payload, read_payload
+from tracker.pharmacy.bag_ids import new_bag_id
+from tracker.pharmacy.payload import BadSignature, make_payload, read_payload
 from tracker.studies.services import current_study
 from tracker.web.context import reader
 

@@ -7,6 +7,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
+from tests.integration.test_chinese_coverage import PEOPLE_TEXT, english_words
 from tests.lots_support import create_lot, enter_results, passing_lot
 from tracker.audit.models import AuditEvent
 from tracker.lots.models import LotSignature
@@ -49,6 +50,60 @@ def test_an_unreleased_lots_certificate_says_so_and_shows_what_is_missing(login)
     assert "FAIL" in text
     assert "MISSING" in text
     assert "QUARANTINE" in text
+
+
+def _embedded_fonts(data: bytes) -> set[str]:
+    """The fonts whose glyphs travel in the file (a TrueType font program), by name."""
+    names = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            if "/FontDescriptor" in font and "/FontFile2" in font["/FontDescriptor"]:
+                names.add(str(font["/BaseFont"]))
+    return names
+
+
+def test_the_certificate_prints_in_chinese_for_a_chinese_reader(login, browse):
+    """Headings, tests, word results, verdicts, statuses and the signature block in Chinese, the Chinese
+    font embedded; the same certificate for an English reader keeps its English words."""
+    gmp, qa = login("gmp"), login("qa")
+    passing_lot(gmp, "UC-0001", donor_code="UCD-17")
+    enter_results(gmp, "UC-0001", {"endotoxin": 0.21})  # supersedes the passing 0.12
+    meaning = "Released: QC results reviewed and meet specification"  # the study translates it
+    assert (
+        qa.post("/api/v1/lots/UC-0001/release", json={"password": PASSWORD, "meaning": meaning}).status_code
+        == 200
+    )
+    create_lot(gmp, "VH-0001", "placebo")
+    enter_results(gmp, "VH-0001", {"endotoxin": 0.9})
+    reader = browse("qa")
+    reader.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9"
+    files = {lot: reader.get(f"/lots/{lot}/certificate.pdf") for lot in ("UC-0001", "VH-0001")}
+    texts = {lot: _pdf_text(response.data) for lot, response in files.items()}
+    for words in (
+        "检验报告书", "批号", "脐带供者编号", "UC-MSC（脐带间充质干细胞）", "已放行", "结果与质量标准对照",
+        "检验项目", "判定", "无菌检查", "阴性", "细胞活率", "核型", "正常", "合格", "已被取代的结果",
+        "批处置", "质量保证", "签名时间", "签名含义：放行：QC 结果已审核且符合质量标准",
+    ):  # fmt: skip
+        assert words in texts["UC-0001"], words
+    for words in ("安慰剂（溶媒）", "不合格", "缺失", "未放行", "隔离"):
+        assert words in texts["VH-0001"], words
+    names = {reader.username, qa.username, gmp.username, *PEOPLE_TEXT, "Qa Tester", "Gmp Tester"}
+    english = {lot: english_words([" ".join(text.split())], names) for lot, text in texts.items()}
+    assert not any(english.values()), english
+    for lot, response in files.items():
+        assert any("WenQuanYiMicroHei" in name for name in _embedded_fonts(response.data)), lot
+
+    reader.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    text = _pdf_text(reader.get("/lots/UC-0001/certificate.pdf").data)
+    for words in (
+        "Certificate of analysis",
+        "Results against specification",
+        "sterility",
+        "PASS",
+        "Disposition",
+    ):
+        assert words in text, words
 
 
 def test_an_unknown_lots_certificate_is_a_404(login):

@@ -226,7 +226,9 @@ def test_a_code_break_is_audited_without_the_arm_and_reported_to_qa_and_sponsor(
     as_csv = login("admin").get("/api/v1/reports/code-breaks.csv")
     assert as_csv.mimetype == "text/csv"
     lines = list(csv.DictReader(io.StringIO(as_csv.get_data(as_text=True))))
-    assert [(r["participant_id"], r["reason"]) for r in lines] == [("P-001", "Suspected SUSAR")]
+    assert [(r["participant_id"], r["reason"], r["kind"]) for r in lines] == [
+        ("P-001", "Suspected SUSAR", "emergency")
+    ]
     assert not text_mentions_an_arm(as_csv.get_data(as_text=True))
 
 

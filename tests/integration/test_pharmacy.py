@@ -11,7 +11,7 @@ from tests.conftest import PASSWORD
 from tests.integration.randomization_support import mentions_an_arm
 from tests.pharmacy_support import CELL_LOT, VEHICLE_LOT, build_trial, iso
 from tracker.audit.models import AuditEvent
-from tracker.doses.models import Bag
+from tracker.pharmacy.models import Bag
 from tracker.web.context import reader
 
 

@@ -59,7 +59,13 @@ def _bad_files():
         "empty file": (b"", "file", "empty"),
         "header only": (b"randomization_code,stratum,arm\n", "file", "no rows"),
         "short row": (list_csv(good) + b"RZZZZZ9,A\n", "line 12", "fields"),
-        "bad code format": (list_csv([*good, ("X-1", "A", "active")]), "line 12", "not R followed"),
+        "bad code format": (list_csv([*good, ("S3 017", "A", "active")]), "line 12", "not 1–32 letters"),
+        "code too long": (list_csv([*good, ("U" * 33, "A", "active")]), "line 12", "not 1–32 letters"),
+        "code twice but for case": (
+            list_csv([*good, (good[0][0].lower(), "A", "active")]),
+            "line 12",
+            "regardless of case",
+        ),
     }
 
 

@@ -4,6 +4,8 @@ command line) as the CSV that `randomization verify` checks against the stored c
 import csv
 import io
 import os
+import re
+from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
@@ -70,11 +72,11 @@ def test_the_statistician_generates_a_list_on_the_page(app, client, make_user, l
 @pytest.mark.parametrize(
     ("fields", "problem"),
     [
-        ({"block_sizes": "3"}, "block_sizes"),
-        ({"block_sizes": "2,x"}, "block_sizes"),
-        ({"per_stratum": "many"}, "per_stratum"),
-        ({"per_stratum": "7", "block_sizes": "4"}, "block_sizes"),
-        ({"seed": "-1"}, "seed"),
+        ({"block_sizes": "3"}, "Block sizes (comma-separated)"),
+        ({"block_sizes": "2,x"}, "Block sizes (comma-separated)"),
+        ({"per_stratum": "many"}, "Codes per stratum"),
+        ({"per_stratum": "7", "block_sizes": "4"}, "Block sizes (comma-separated)"),
+        ({"seed": "-1"}, "Seed"),
     ],
 )
 def test_bad_generate_settings_on_the_page_are_named_and_store_nothing(
@@ -84,14 +86,31 @@ def test_bad_generate_settings_on_the_page_are_named_and_store_nothing(
     response = _generate(client, **fields)
     assert response.status_code == 422
     text = response.get_data(as_text=True)
-    assert f"<strong>{problem}</strong>" in text
+    assert f"<strong>{problem}</strong>" in text  # the field by its label on the form
     assert SEED not in text
     assert _stored(app) == (0, 0)
 
 
-def test_the_statistician_imports_a_list_file_on_the_page(app, client, make_user):
+def _commit_previewed(client, page: str):
+    data = re.search(r'name="list_data" value="([^"]+)"', page).group(1)
+    return client.post(
+        "/randomization/import", data={"csrf_token": _token(client), "step": "commit", "list_data": data}
+    )
+
+
+def test_the_statistician_previews_then_imports_a_list_file_on_the_page(app, client, make_user):
     _sign_in(client, make_user, "statistician")
-    response = _upload(client, list_csv(list_rows(per_stratum=2)))
+    rows = list_rows(per_stratum=2)
+    preview = _upload(client, list_csv(rows))
+    assert preview.status_code == 200
+    page = preview.get_data(as_text=True)
+    assert "10 rows read. Nothing is stored until you commit." in page
+    for stratum in "ABCDE":
+        arms = Counter(arm for _code, s, arm in rows if s == stratum)
+        shown = " · ".join(f"{arm} {n}" for arm, n in sorted(arms.items()))
+        assert f'<tr><th scope="row">{stratum}</th><td>2</td><td>{shown}</td></tr>' in page
+    assert _stored(app) == (0, 0)
+    response = _commit_previewed(client, page)
     assert response.status_code == 200
     assert "List 1 imported: 10 codes." in response.get_data(as_text=True)
     assert _stored(app) == (1, 10)
@@ -104,7 +123,8 @@ def test_a_bad_list_file_on_the_page_is_refused_whole_with_every_problem_by_line
     response = _upload(client, list_csv(bad))
     assert response.status_code == 422
     text = response.get_data(as_text=True)
-    assert "nothing was stored" in text
+    assert "The file cannot be imported" in text
+    assert 'name="list_data"' not in text  # nothing to commit
     assert "<strong>line 4</strong>: unknown stratum &#39;Q&#39;" in text
     assert f"<strong>line 13</strong>: code {rows[0][0]} repeats line 2" in text
     assert _stored(app) == (0, 0)

@@ -11,9 +11,11 @@ from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text, select, 
 
 from tests.audit_support import tamper
 from tests.conftest import PASSWORD
-from tests.pharmacy_support import build_trial
+from tests.lots_support import PASSING, create_lot, enter_results, passing_lot
+from tests.pharmacy_support import CELL_LOT, build_trial
 from tests.ward_support import ready_bag, scan, start
 from tracker.audit.records import NOT_RECORDS, record_tables
+from tracker.db import CLOCK
 from tracker.models import Base
 
 RECORD_TABLES = sorted(t.name for t in record_tables())
@@ -22,19 +24,103 @@ RECORD_TABLES = sorted(t.name for t in record_tables())
 @pytest.fixture
 def day(login, runner, tmp_path):
     """A small trial day touching every record table: lots and QC, a signed release, a list with its arms,
-    enrolment, a thaw, bags of both arms, handoffs, a scan, an infusion and a code-break."""
+    enrolment, a thaw, bags of both arms, handoffs, a scan, an infusion, an adverse event, a code-break and a
+    storage unit with a container moved into it, quarantined by an excursion, and a shipment of a kit."""
     trial = build_trial(login, runner, tmp_path, per_arm=2)
     bag = ready_bag(trial, "active")
     ready_bag(trial, "placebo")
     assert scan(trial, bag["qr_payload"], bag["participant_id"]).status_code == 200
     started = (dt.datetime.now(dt.UTC)).isoformat()
-    assert start(trial, bag["bag_id"], bag["participant_id"], started_at=started).status_code == 201
+    infusion = start(trial, bag["bag_id"], bag["participant_id"], started_at=started)
+    assert infusion.status_code == 201
+    reaction = trial.nurse.post(
+        f"/api/v1/infusions/{infusion.json['infusion_id']}/adverse-events",
+        json={"onset_at": started, "description": "Flushing", "grade": 1, "serious": False,
+              "actions_taken": ["infusion_slowed"]},
+    )  # fmt: skip
+    assert reaction.status_code == 201, reaction.json
     participant_id = trial.of_arm("placebo")[1][0]
     broken = trial.investigator.post(
         f"/api/v1/participants/{participant_id}/unblind", json={"reason": "emergency", "password": PASSWORD}
     )
     assert broken.status_code == 200, broken.json
-    return trial
+    _deviation_closed(trial, bag["bag_id"])
+    _stored_and_moved(trial)
+    _shipped_and_received(trial)
+    _released_with_a_result_pending(trial, runner)
+    yield trial
+    CLOCK.reset()
+
+
+def _stored_and_moved(trial):
+    """A storage unit, a container of the lab's store moved into it, and readings of the unit an hour later
+    showing an excursion beyond the study's limit, which puts the container in quarantine."""
+    made = trial.gmp.post("/api/v1/storage-units", json={"unit_id": "LN2-09", "name": "Spare", "kind":
+                          "ln2_freezer", "location": "GMP lab"})  # fmt: skip
+    assert made.status_code == 201, made.json
+    stored = create_lot(trial.gmp, "UC-STORE", "ucmsc")["containers"][0]["container_id"]
+    move = {"container_id": stored, "rack": "R1", "box": "B1", "position": "A1"}
+    assert trial.gmp.post("/api/v1/storage-units/LN2-09/moves", json=move).status_code == 201
+    CLOCK.advance(dt.timedelta(hours=1))
+    start = CLOCK.now() - dt.timedelta(minutes=55)
+    values = [-190] * 2 + [-120] * 8 + [-190] * 2  # 40 minutes out of range: beyond the limit
+    readings = [
+        {"at": (start + dt.timedelta(minutes=5 * i)).isoformat(), "temperature_c": v}
+        for i, v in enumerate(values)
+    ]
+    posted = trial.gmp.post("/api/v1/storage-units/LN2-09/readings", json={"readings": readings})
+    assert posted.status_code == 201, posted.json
+    held = trial.qa.get("/api/v1/containers/quarantined").json["items"]
+    assert [q["container_id"] for q in held] == [stored]
+
+
+def _shipped_and_received(trial):
+    """A kit of the lab's store shipped to another site's pharmacy and received there."""
+    kit = []
+    for lot, material in (("UC-SHIP", "ucmsc"), ("VEH-SHIP", "placebo")):
+        kit.append(passing_lot(trial.gmp, lot, material)["containers"][0]["container_id"])
+        signed = trial.qa.post(f"/api/v1/lots/{lot}/release", json={"password": PASSWORD, "meaning": "ok"})
+        assert signed.status_code == 200, signed.json
+    planned = trial.gmp.post(
+        "/api/v1/shipments",
+        json={"destination_site": "site-02", "courier": "ColdCourier", "tracking_number": "TRK-9",
+              "container_ids": kit},
+    )  # fmt: skip
+    assert planned.status_code == 201, planned.json
+    shipment_id = planned.json["shipment_id"]
+    assert trial.gmp.post(f"/api/v1/shipments/{shipment_id}/dispatch").status_code == 200
+    received = trial.pharmacist.post(f"/api/v1/shipments/{shipment_id}/receipt", json={"container_ids": kit})
+    assert received.status_code == 200, received.json
+
+
+def _released_with_a_result_pending(trial, runner):
+    """A lot of the fresh-product study released with sterility pending, whose late result then passes."""
+    assert runner.invoke(args=["study", "load", "umsis-fresh"]).exit_code == 0
+    create_lot(trial.gmp, "UC-FRESH", "ucmsc")
+    enter_results(trial.gmp, "UC-FRESH", {t: v for t, v in PASSING["ucmsc"].items() if t != "sterility"})
+    released = trial.qa.post("/api/v1/lots/UC-FRESH/release", json={"password": PASSWORD, "meaning": "ok"})
+    assert released.status_code == 200, released.json
+    late = trial.gmp.post("/api/v1/lots/UC-FRESH/qc-results", json={"test": "sterility", "value": "negative"})
+    assert late.status_code == 201, late.json
+
+
+def _deviation_closed(trial, bag_id):
+    """A deviation on the bag, raised by the pharmacist with its lot, taken to its signed closure."""
+    raised = trial.pharmacist.post(
+        "/api/v1/deviations",
+        json={"title": "Seal", "description": "Seal loose", "category": "other", "bag_id": bag_id,
+              "lot_number": CELL_LOT},
+    )  # fmt: skip
+    assert raised.status_code == 201, raised.json
+    url = f"/api/v1/deviations/{raised.json['deviation_id']}"
+    capa = {
+        "investigation": "i", "root_cause": "r", "corrective_action": "c", "preventive_action": "p",
+        "capa_owner": "o", "capa_due_at": "2030-01-01T00:00:00+00:00",
+    }  # fmt: skip
+    assert trial.qa.post(f"{url}/transition", json={"to": "under_investigation"}).status_code == 200
+    assert trial.qa.post(f"{url}/transition", json={"to": "capa_defined", **capa}).status_code == 200
+    closed = trial.qa.post(f"{url}/close", json={"password": PASSWORD, "meaning": "closed"})
+    assert closed.status_code == 200, closed.json
 
 
 def _verify(runner):

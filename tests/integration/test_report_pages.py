@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import io
 
+import pytest
+from pypdf import PdfReader
+
+from tests.integration.test_chinese_coverage import PEOPLE_TEXT, ROLES, english_words
 from tests.pharmacy_support import build_trial
 from tests.ward_support import ready_bag
 
@@ -43,7 +47,7 @@ def test_a_nurse_opens_a_bags_custody_pdf_but_no_accountability(bag, browse):
 
 def test_qa_exports_the_audit_trail_of_one_bag_from_the_reports_page(bag, browse):
     qa = browse("qa")
-    assert 'name="entity_type"' in qa.get("/reports").get_data(as_text=True)
+    assert 'href="/audit"' in qa.get("/reports").get_data(as_text=True)  # the trail's one search form
     csv_file = qa.get(f"/reports/audit.csv?entity_type=bag&entity_id={bag['bag_id']}&since=&until=")
     assert csv_file.status_code == 200
     lines = csv_file.get_data(as_text=True).splitlines()
@@ -60,8 +64,8 @@ def test_qa_searches_the_audit_trail_by_entity_and_pages_through_it(bag, browse)
     page = qa.get(f"/audit?entity_type=bag&entity_id={bag['bag_id']}")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    for action in ("prepare", "dispatch", "receive"):
-        assert f"<td>{action}</td>" in text
+    for action, words in (("prepare", "Prepare"), ("dispatch", "Dispatch"), ("receive", "Receive")):
+        assert f'<td data-action="{action}">{words}</td>' in text
     # The pharmacist's unblinded facts are not in QA's view of the bag's events.
     assert "VEH-0001" not in text
     assert "UC-0001" not in text
@@ -78,3 +82,53 @@ def test_qa_follows_a_bag_from_the_audit_trail_to_its_custody_timeline(bag, brow
     timeline = qa.get(f"/ward/bags/{bag['bag_id']}")
     assert timeline.status_code == 200
     assert 'class="timeline"' in timeline.get_data(as_text=True)
+
+
+def _pdf_text(response) -> str:
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+
+
+def _embedded_fonts(response) -> set[str]:
+    """The fonts whose glyphs travel in the file (a TrueType font program), by name."""
+    names = set()
+    for page in PdfReader(io.BytesIO(response.data)).pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            if "/FontDescriptor" in font and "/FontFile2" in font["/FontDescriptor"]:
+                names.add(str(font["/BaseFont"]))
+    return names
+
+
+def test_the_records_and_the_access_review_print_in_chinese(login, runner, tmp_path, browse):
+    """A bag's custody, a participant's record (the pharmacist's with the lot and the thaw) and the access
+    review in Chinese: headings, actions, statuses and roles in words, with the Chinese font in the file."""
+    trial = build_trial(login, runner, tmp_path)
+    bag = ready_bag(trial)
+    readers = {role: browse(role) for role in ("nurse", "pharmacist", "qa")}
+    for page_client in readers.values():
+        page_client.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9"
+    names = {*(c.username for c in readers.values()), *PEOPLE_TEXT, *(f"{r.title()} Tester" for r in ROLES)}
+    names |= {trial.pharmacist.username, trial.nurse.username, trial.qa.username}
+    files = {
+        "custody": readers["nurse"].get(f"/reports/custody.pdf?bag_id={bag['bag_id']}"),
+        "unblinded custody": readers["pharmacist"].get(f"/reports/custody.pdf?bag_id={bag['bag_id']}"),
+        "record": readers["qa"].get(f"/reports/record.pdf?participant_id={bag['participant_id']}"),
+        "access review": readers["qa"].get("/reports/access-review.pdf"),
+    }
+    texts = {what: _pdf_text(response) for what, response in files.items()}
+    custody = (
+        "身份与保管链", "保管、扫码与输注（最早的在前）", "已配制", "已发出", "已接收", "护士", "第 1 页，共",
+    )  # fmt: skip
+    for words in custody:
+        assert words in texts["custody"], words
+    for words in ("物料（非盲：仅限药师）", "签名", "复苏"):
+        assert words in texts["unblinded custody"], words
+    for words in ("受试者记录", "核对此腕带的扫码", "随机号"):
+        assert words in texts["record"], words
+    for words in ("当前账户", "账户变更", "用户名", "审核与签名"):
+        assert words in texts["access review"], words
+    english = {what: english_words([" ".join(text.split())], names) for what, text in texts.items()}
+    assert not any(english.values()), english
+    for what, response in files.items():
+        assert any("WenQuanYiMicroHei" in name for name in _embedded_fonts(response)), what

@@ -15,7 +15,7 @@ from tests.pharmacy_support import build_trial
 
 
 def _canonical(event: dict) -> bytes:
-    """The documented canonical encoding (README, Audit trail), rebuilt from the API's answer alone."""
+    """The documented canonical encoding (docs/audit-trail.md), rebuilt from the API's answer alone."""
     fields = {k: event[k] for k in ("seq", "at", "user", "role", "action", "entity_type", "entity_id")}
     fields |= {k: event[k] for k in ("before", "after", "reason", "seal", "prev_hash")}
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

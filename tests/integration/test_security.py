@@ -5,6 +5,7 @@ size-limited uploads, local-only redirects, and SQL only through bound parameter
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import io
 import logging
 import re
@@ -21,6 +22,7 @@ from werkzeug.test import encode_multipart
 from tests.conftest import PASSWORD, csrf_token_in
 from tests.integration.randomization_support import import_list, list_rows
 from tests.lots_support import create_lot, enter_results, issue_kits, passing_lot
+from tests.ward_support import handoff
 from tracker.audit.models import AuditEvent
 from tracker.randomization.models import RandomizationList
 from tracker.roles import ROLES
@@ -111,14 +113,36 @@ def records(app, login, runner, tmp_path) -> dict[str, str]:
               "final_volume_ml": 100},
     ).json["bag_id"]  # fmt: skip
     for client, action in ((pharmacist, "dispatch"), (nurse, "receive")):
-        moved = client.post(f"/api/v1/bags/{infused}/handoffs", json={"action": action, "location": "Ward 5"})
+        moved = handoff(client, infused, action, location="Ward 5")  # labelled first, received cold
         assert moved.status_code == 201, moved.json
     infusion = nurse.post("/api/v1/infusions", json={"bag_id": infused, "participant_id": "P-004"})
     assert infusion.status_code == 201, infusion.json
+    deviation = pharmacist.post(
+        "/api/v1/deviations",
+        json={"title": "Seal", "description": "Seal loose", "category": "other", "bag_id": infused,
+              "lot_number": "VH-0002"},
+    )  # fmt: skip
+    assert deviation.status_code == 201, deviation.json
+    adverse_event = nurse.post(
+        f"/api/v1/infusions/{infusion.json['infusion_id']}/adverse-events",
+        json={"onset_at": dt.datetime.now(dt.UTC).isoformat(), "description": "Chills", "grade": 1,
+              "serious": False, "actions_taken": ["infusion_slowed"]},
+    )  # fmt: skip
+    assert adverse_event.status_code == 201, adverse_event.json
+    unit = {"unit_id": "LN2-09", "name": "Spare freezer", "kind": "ln2_freezer", "location": "GMP lab"}
+    assert gmp.post("/api/v1/storage-units", json=unit).status_code == 201
+    shipment = gmp.post(
+        "/api/v1/shipments",
+        json={"destination_site": "site-02", "container_ids": [cells[2]["container_id"],
+                                                               vehicle["containers"][2]["container_id"]]},
+    )  # fmt: skip
+    assert shipment.status_code == 201, shipment.json
     return {
         "lot_number": "VH-0001", "container_id": container, "participant_id": "P-001",
         "code": enrolled.json["randomization_code"], "bag_id": bag.json["bag_id"], "list_id": "1",
         "infused_bag_id": infused, "infusion_id": infusion.json["infusion_id"],
+        "deviation_id": deviation.json["deviation_id"], "ae_id": adverse_event.json["ae_id"],
+        "unit_id": "LN2-09", "shipment_id": shipment.json["shipment_id"],
     }  # fmt: skip
 
 
@@ -160,6 +184,32 @@ FORMS: dict[str, dict[str, str]] = {
     "/randomization/generate": {"seed": "7", "per_stratum": "2", "block_sizes": "2"},
     "/randomization/import": {},
     "/scan/decode": {},  # the frame is a file; without one the answer is 422, past the CSRF check
+    "/admin/users": {"username": "new.user", "full_name": "New User", "role": "qa", "password": PASSWORD},
+    "/admin/users/<username>": {"action": "disable", "reason": "left", "password": PASSWORD},
+    "/admin/users/<username>/password-reset": {"reason": "forgot", "password": PASSWORD},
+    "/admin/users/<username>/unlock": {"reason": "locked"},
+    "/deviations/new": {"title": "Cold chain", "description": "Box warm", "category": "other"},
+    "/deviations/<deviation_id>/transition": {"to": "under_investigation"},
+    "/deviations/<deviation_id>/close": {"password": PASSWORD, "meaning": "closed"},
+    "/adverse-events/new": {
+        "infusion_id": "{infusion_id}", "onset_at": "2026-01-01T10:00", "description": "Rash", "grade": "1",
+        "serious": "no", "actions_taken": "none",
+    },
+    "/adverse-events/<ae_id>/assessment": {"causality": "unlikely", "outcome": "recovering"},
+    "/adverse-events/<ae_id>/sponsor-report": {"note": "faxed"},
+    "/storage": {"unit_id": "FR-09", "name": "Ward fridge", "kind": "fridge_2_8", "location": "Ward 5"},
+    "/storage/<unit_id>/move": {
+        "container_id": "{container_id}", "rack": "R1", "box": "B1", "position": "A1",
+    },
+    "/storage/<unit_id>/import": {},  # the logger file is a file; without one the answer is 422, past CSRF
+    "/storage/quarantine/<container_id>": {"decision": "release", "reason": "checked", "password": PASSWORD},
+    "/shipments": {"destination_site": "site-03", "container_ids": "{container_id}"},
+    "/shipments/<shipment_id>/dispatch": {},
+    "/shipments/<shipment_id>/receipt": {"container_ids": "{container_id}"},
+    "/account/password": {
+        "current_password": PASSWORD, "new_password": "Velvet-Otter-Canal-8",
+        "confirm_password": "Velvet-Otter-Canal-8",
+    },
 }  # fmt: skip
 
 
@@ -169,10 +219,21 @@ FORMS: dict[str, dict[str, str]] = {
 def test_every_form_route_refuses_a_post_without_its_csrf_token(app, make_user, records):
     routes = page_rules(app, "POST")
     assert {rule.rule for rule in routes} == set(FORMS), "list the form of every POST page route in FORMS"
+    target = make_user("nurse", "csrf.target")
     for rule in routes:
         role = allowed_roles(app, rule)[0]
-        url = rule.rule
-        for name in ("lot_number", "code", "bag_id", "infusion_id"):
+        url = rule.rule.replace("<username>", target)
+        for name in (
+            "lot_number",
+            "code",
+            "bag_id",
+            "infusion_id",
+            "deviation_id",
+            "ae_id",
+            "unit_id",
+            "container_id",
+            "shipment_id",
+        ):
             url = url.replace(f"<{name}>", records[name])
         form = {k: v.format(**records) for k, v in FORMS[rule.rule].items()}
         client = page_client(app, make_user, role)
@@ -270,7 +331,9 @@ def test_every_page_every_role_can_open_has_no_inline_script_or_style(app, make_
     urls = {
         "<lot_number>": ["UC-0001", "VH-0001"], "<participant_id>": ["P-001"], "<code>": [records["code"]],
         "<bag_id>": [records["bag_id"], records["infused_bag_id"]], "<list_id>": [records["list_id"]],
-        "<infusion_id>": [records["infusion_id"]],
+        "<infusion_id>": [records["infusion_id"]], "<username>": [make_user("nurse", "page.target")],
+        "<deviation_id>": [records["deviation_id"]], "<ae_id>": [records["ae_id"]],
+        "<unit_id>": [records["unit_id"]], "<shipment_id>": [records["shipment_id"]],
     }  # fmt: skip
     opened = 0
     for rule in page_rules(app, "GET"):

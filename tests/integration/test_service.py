@@ -1,6 +1,7 @@
 """Health, the OpenAPI document, configuration, and models against migrations."""
 
 import re
+import warnings
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -49,6 +50,17 @@ def test_production_refuses_an_audit_signing_key_file_that_is_not_there(tmp_path
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "AUTO_MIGRATE": False})
 
 
+def test_production_refuses_a_short_secret_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 31)
+    monkeypatch.setenv("QR_SIGNING_KEY", "q" * 32)
+    key = tmp_path / "audit.pem"
+    generate_key_file(key)
+    monkeypatch.setenv("AUDIT_SIGNING_KEY_FILE", str(key))
+    with pytest.raises(ConfigError, match="at least 32 bytes"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "AUTO_MIGRATE": False})
+
+
 def test_production_starts_with_its_keys(tmp_path, monkeypatch):
     monkeypatch.setenv("TRACKER_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s" * 32)
@@ -61,11 +73,37 @@ def test_production_starts_with_its_keys(tmp_path, monkeypatch):
     app.extensions["tracker"].engine.dispose()
 
 
+# Indexes on an expression (upper(...)): SQLite's reflection skips them with a warning, so on SQLite they are
+# checked by name and definition below instead (PostgreSQL compares them like any other index).
+EXPRESSION_INDEXES = {
+    "uq_participant_participant_key": "upper(participant_id)",
+    "uq_randomization_code_code_key": "upper(code)",
+}
+
+
 def test_models_and_migrations_agree(app):
     engine = app.extensions["tracker"].engine
-    with engine.connect() as conn:
+    with engine.connect() as conn, warnings.catch_warnings():
+        if engine.dialect.name == "sqlite":
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
+            warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression-based")
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
     assert diff == []
+
+
+def test_the_expression_indexes_are_unique_indexes_of_the_schema(app):
+    engine = app.extensions["tracker"].engine
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index'").all()
+        else:
+            rows = conn.exec_driver_sql("SELECT indexname, indexdef FROM pg_indexes").all()
+    found = {name: " ".join(sql.split()) for name, sql in rows if name in EXPRESSION_INDEXES}
+    assert set(found) == set(EXPRESSION_INDEXES)
+    for name, expression in EXPRESSION_INDEXES.items():
+        assert found[name].upper().startswith("CREATE UNIQUE INDEX"), found[name]
+        bare = found[name].lower().replace("::text", "").replace("(", "").replace(")", "")
+        assert expression.replace("(", "").replace(")", "") in bare, found[name]
 
 
 def test_sqlite_runs_durable_settings(app):

@@ -313,6 +313,13 @@ def test_a_thaw_of_a_container_still_in_the_store_is_refused_not_in_pharmacy(app
         f"Container {in_store} is still in the GMP lab's store"
     )
     assert _count(app, AuditEvent, CustodyEvent) == before
+    in_chinese = small_trial.pharmacist.post(
+        "/api/v1/thaws", headers={"Accept-Language": "zh-CN"},
+        json={"container_id": in_store, "viable_cells_per_ml": 5e6, "viability_percent": 90, "volume_ml": 10},
+    )  # fmt: skip
+    assert in_chinese.json["error"]["message"] == (
+        f"容器 {in_store} 仍在 GMP 实验室库存中：实验室须先将其（以套件形式）发放至药房，才能标记为“已复苏”"
+    )
     assert _statuses(small_trial.pharmacist, CELL_LOT)[1] == "stored"
     in_pharmacy = small_trial.cell_containers[0]
     assert small_trial.thaw()["container_id"] == in_pharmacy

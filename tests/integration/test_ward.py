@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from tests.conftest import PASSWORD
 from tests.integration.randomization_support import mentions_an_arm
 from tests.pharmacy_support import build_trial, iso
-from tests.ward_support import WARD, handoff, move, ready_bag, scan, shift_bag, start
+from tests.ward_support import WARD, handoff, move, print_label, ready_bag, scan, shift_bag, start
 from tracker.audit.models import AuditEvent
-from tracker.infusions.models import Infusion, Scan
+from tracker.ward.models import Infusion, Scan
 from tracker.web.context import reader
 
 
@@ -29,8 +29,11 @@ def _count(app, model, *where):
 
 
 def _prepared(trial, arm="active", index=0):
+    """A prepared bag with its label printed, as the pharmacy hands it on."""
     participant_id, code = trial.of_arm(arm)[index]
-    return {**trial.prepare(code, arm), "participant_id": participant_id}
+    bag = trial.prepare(code, arm)
+    print_label(trial.pharmacist, bag["bag_id"])
+    return {**bag, "participant_id": participant_id}
 
 
 # ---- custody state machine -----------------------------------------------------------------------------
@@ -273,8 +276,8 @@ def test_unreadable_forged_and_unknown_scans_are_refused_and_recorded(trial, app
 
 
 def test_a_well_signed_label_of_no_bag_is_404(trial, app):
-    from tracker.doses.bag_ids import new_bag_id
-    from tracker.doses.payload import make_payload
+    from tracker.pharmacy.bag_ids import new_bag_id
+    from tracker.pharmacy.payload import make_payload
 
     payload = make_payload(new_bag_id(), app.config["QR_SIGNING_KEY"])
     _refusal(scan(trial, payload, "P-001"), 404, "unknown_bag")

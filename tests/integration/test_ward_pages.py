@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 
 from tests.integration.randomization_support import text_mentions_an_arm
 from tests.pharmacy_support import build_trial
-from tests.ward_support import WARD, move, ready_bag
-from tracker.infusions.models import Infusion, Scan
-from tracker.infusions.rules import REFUSAL_MESSAGES
+from tests.ward_support import WARD, move, print_label, ready_bag
 from tracker.roles import SYSTEM
 from tracker.studies.services import load_study
+from tracker.ward.models import Infusion, Scan
+from tracker.ward.rules import REFUSAL_MESSAGES
 from tracker.web.context import reader, uow
 
 
@@ -298,7 +298,14 @@ def test_the_pharmacist_dispatches_on_the_bag_page_and_sees_the_timeline(trial, 
     bag = _prepared(trial)
     bag_url = f"/pharmacy/bags/{bag['bag_id']}"
     page = _text(pharmacy.get(bag_url))
+    assert "Print the label first" in page  # printed from this page, the label leaves it as it is
+    unlabelled = pharmacy.submit(f"{bag_url}/dispatch", {"location": WARD}, form_page=bag_url)
+    assert unlabelled.status_code == 409
+    assert "no printed label" in _text(unlabelled)
+    print_label(trial.pharmacist, bag["bag_id"])
+    page = _text(pharmacy.get(bag_url))
     assert "Dispatch to the ward" in page
+    assert "Print the label first" not in page
     refused = pharmacy.submit(f"{bag_url}/dispatch", {"location": " "}, form_page=bag_url)
     assert refused.status_code == 422
     dispatched = pharmacy.submit(f"{bag_url}/dispatch", {"location": WARD}, form_page=bag_url)
@@ -339,12 +346,15 @@ def test_a_nurse_returns_a_bag_on_its_page_and_the_pharmacist_destroys_it(trial,
 
     page = _text(pharmacy.get(pharmacy_url))
     assert "Destroy this bag" in page
-    no_reason = pharmacy.submit(f"{pharmacy_url}/destroy", {"location": "Pharmacy"}, form_page=pharmacy_url)
+    confirmed = {"confirm_bag_id": bag["bag_id"]}  # the danger zone's confirmation
+    no_reason = pharmacy.submit(
+        f"{pharmacy_url}/destroy", {"location": "Pharmacy", **confirmed}, form_page=pharmacy_url
+    )
     assert no_reason.status_code == 422
     assert "A destruction needs a reason" in _text(no_reason)
     destroyed = pharmacy.submit(
         f"{pharmacy_url}/destroy",
-        {"location": "Pharmacy", "reason": "participant withdrew"},
+        {"location": "Pharmacy", "reason": "participant withdrew", **confirmed},
         form_page=pharmacy_url,
     )
     assert destroyed.status_code == 302
@@ -352,7 +362,9 @@ def test_a_nurse_returns_a_bag_on_its_page_and_the_pharmacist_destroys_it(trial,
     assert "Destroy this bag" not in page
     assert "destroyed" in page
     again = pharmacy.submit(
-        f"{pharmacy_url}/destroy", {"location": "Pharmacy", "reason": "twice"}, form_page=pharmacy_url
+        f"{pharmacy_url}/destroy",
+        {"location": "Pharmacy", "reason": "twice", **confirmed},
+        form_page=pharmacy_url,
     )
     assert again.status_code == 409
 
@@ -447,3 +459,19 @@ def test_the_participant_page_draws_the_bags_timeline_and_the_infusion(login, ru
         assert bag["bag_id"] in page
         assert 'class="timeline"' in page
         assert "Infusion started" in page
+
+
+def test_a_receipt_on_the_page_needs_the_temperature_and_keeps_the_form_filled(trial, browse):
+    nurse = browse("nurse")
+    bag = _prepared(trial)
+    move(trial, bag["bag_id"], "dispatch")
+    form = _text(nurse.get("/ward/receive"))
+    assert re.search(r'<input id="temperature_c"[^>]* required>', form)
+    refused = _receive(nurse, bag, temperature_c="")
+    assert refused.status_code == 422
+    page = _text(refused)
+    assert "Measure the bag's temperature and say whether the seal is intact" in page
+    assert f'value="{bag["qr_payload"]}"' in page  # the form stays filled
+    assert trial.nurse.get(f"/api/v1/bags/{bag['bag_id']}").json["status"] == "dispatched"
+    assert _receive(nurse, bag).status_code == 200
+    assert trial.nurse.get(f"/api/v1/bags/{bag['bag_id']}").json["status"] == "received"

@@ -8,14 +8,15 @@ import zlib
 from datetime import UTC, datetime, timedelta
 
 from labels import LabelData
-from tracker.doses.bag_ids import is_bag_id, new_bag_id
-from tracker.doses.payload import make_payload
+from tracker.pharmacy.bag_ids import is_bag_id, new_bag_id
+from tracker.pharmacy.payload import make_payload
 from tracker.studies.definition import parse_definition
 from tracker.studies.services import read_definition_file
 
 KEY = "label-test-signing-key"
 STUDY = parse_definition(read_definition_file("umsis"))
 PREPARED = datetime(2026, 3, 14, 1, 26, 41, tzinfo=UTC)
+CHINESE = STUDY.translations["zh"]
 
 
 def sample_label(**overrides) -> LabelData:
@@ -38,6 +39,17 @@ def sample_label(**overrides) -> LabelData:
         "emergency_contact": STUDY.label["emergency_contact"],
         "qr_payload": make_payload(bag_id, KEY) if is_bag_id(bag_id) else "NOT-A-BAG",
         "time_zone": "Asia/Shanghai",
+        # Bilingual, as the pharmacy prints a UMSIS label.
+        **{
+            f"{field}_zh": CHINESE[STUDY.label[key]]
+            for field, key in (
+                ("product_text", "product"),
+                ("route", "route"),
+                ("storage", "storage"),
+                ("statement", "statement"),
+                ("emergency_contact", "emergency_contact"),
+            )
+        },  # fmt: skip
     }
     values.update(overrides)
     return LabelData(**values)

@@ -7,8 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.checkchar import is_valid
-from tracker.doses.bag_ids import BODY_ALPHABET, is_bag_id, new_bag_id
-from tracker.doses.payload import (
+from tracker.errors import Invalid
+from tracker.pharmacy.bag_ids import BODY_ALPHABET, is_bag_id, new_bag_id
+from tracker.pharmacy.payload import (
     LENGTH,
     VERSION,
     BadSignature,
@@ -16,7 +17,6 @@ from tracker.doses.payload import (
     make_payload,
     read_payload,
 )
-from tracker.errors import Invalid
 
 KEY = "a-site-signing-key-of-some-length"
 QR_ALPHANUMERIC = set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")

@@ -5,17 +5,18 @@ import json
 
 import pytest
 
-from tracker.doses import rules
+from tracker.pharmacy import rules
 from tracker.studies.definition import parse_definition
 from tracker.studies.services import SHIPPED
+from tracker.thaws import rules as thaw_rules
 
 UMSIS = parse_definition(json.loads((SHIPPED / "umsis.json").read_text()))
 T0 = dt.datetime(2026, 11, 26, 8, 0, tzinfo=dt.UTC)
 
 
 def test_a_thaw_at_the_viability_limit_is_usable_and_below_it_is_not():
-    assert rules.thaw_unusable_reasons(UMSIS, 70) == []
-    assert rules.thaw_unusable_reasons(UMSIS, 69.9) == ["viability 69.9 % is below 70 %"]
+    assert thaw_rules.thaw_unusable_reasons(UMSIS, 70) == []
+    assert thaw_rules.thaw_unusable_reasons(UMSIS, 69.9) == ["viability 69.9 % is below 70 %"]
 
 
 def test_the_plan_draws_the_target_dose_and_dilutes_to_the_final_volume():

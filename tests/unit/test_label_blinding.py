@@ -11,8 +11,8 @@ from datetime import timedelta
 from labels import render_label_pdf, render_label_zpl
 from tests.unit.labelkit import KEY, PREPARED, drawing_operators, page_contents, pdf_objects, sample_label
 from tracker.checkchar import with_check
-from tracker.doses.bag_ids import BODY_ALPHABET, is_bag_id
-from tracker.doses.payload import make_payload
+from tracker.pharmacy.bag_ids import BODY_ALPHABET, is_bag_id
+from tracker.pharmacy.payload import make_payload
 
 VARYING = ("participant_id", "randomization_code", "bag_id", "prepared_text", "use_by_text", "qr_payload")
 

@@ -23,6 +23,11 @@ FIELDS = {
     "emergency_contact",
     "qr_payload",
     "time_zone",
+    "product_text_zh",
+    "route_zh",
+    "storage_zh",
+    "statement_zh",
+    "emergency_contact_zh",
 }
 
 

@@ -5,8 +5,8 @@ import pytest
 import zxingcpp
 
 from labels import LabelDataError, UnprintableText, render_label_pdf, render_sheet_pdf
-from labels.fonts import label_font
-from labels.pdf import HEIGHT, WIDTH
+from labels.fonts import chinese_font, label_font
+from labels.pdf import HEIGHT, WIDTH, layout
 from tests.unit.labelkit import STUDY, pdf_objects, sample_label
 
 MM = 72 / 25.4
@@ -109,8 +109,24 @@ def test_every_font_is_embedded_and_of_the_one_label_family():
     descriptors = [head for head, _ in pdf_objects(pdf).values() if b"/Type /FontDescriptor" in head]
     assert all(b"/FontFile2" in d for d in descriptors)
     family = b"DejaVuSans" if label_font().regular == "LabelSans" else b"Vera"
-    assert all(family in head for head in fonts)
+    # The Chinese lines are in the one Chinese font, embedded like the other.
+    assert all(family in head or b"WenQuanYi" in head for head in fonts)
     assert b"Helvetica" not in pdf
+
+
+@pytest.mark.skipif(chinese_font() is None, reason="no Chinese font: apt-get install fonts-wqy-microhei")
+def test_a_bilingual_label_prints_the_studys_chinese_in_an_embedded_chinese_font():
+    label = sample_label()
+    pdf = render_label_pdf(label)
+    assert any(b"WenQuanYi" in head for head, _ in pdf_objects(pdf).values() if b"/BaseFont" in head)
+    chinese = [line.text for line in layout(label) if line.chinese]
+    assert chinese == [
+        f"{label.product_text_zh}  {label.route_zh}", label.storage_zh, label.statement_zh,
+        label.emergency_contact_zh,
+    ]  # fmt: skip
+    fields = ("product_text", "route", "storage", "statement", "emergency_contact")
+    english_only = layout(sample_label(**{f"{field}_zh": "" for field in fields}))
+    assert not any(line.chinese for line in english_only)
 
 
 def test_without_dejavu_the_bundled_vera_spells_the_missing_superscript():

@@ -1,8 +1,10 @@
 """The permuted-block generator, the commitment encoding and list-file validation, as pure rules."""
 
+import re
 import secrets
 from collections import Counter
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -63,11 +65,62 @@ def test_block_sizes_must_be_multiples_of_the_arm_count_and_fill_the_stratum():
     assert rules.block_size_problems([4, 6], 2, 14) == []  # 4+4+6: the generator never paints itself in
 
 
-def test_generated_codes_have_the_one_fixed_format_and_are_unique():
+def test_generated_codes_keep_their_own_format_and_are_unique():
     taken: set[str] = set()
     codes = [rules.new_code(secrets.choice, taken) for _ in range(2000)]
     assert len(set(codes)) == 2000
-    assert all(rules.CODE_PATTERN.match(c) for c in codes)
+    assert all(re.fullmatch(r"R[2-9A-HJ-NP-Z]{6}", c) for c in codes)
+    assert all(rules.code_problem(c) is None for c in codes)
+
+
+@pytest.mark.parametrize(
+    "code", ["UA0011", "1007", "S3-017", "umsis/B/12", "a.b_c", "X", "Z" * 32, "-1", "ua0011"]
+)
+def test_a_code_is_whatever_the_author_wrote_within_the_one_rule(code):
+    assert rules.code_problem(code) is None
+
+
+@pytest.mark.parametrize("code", ["", "Z" * 33, "S3 017", "a;b", "ü1", "a\tb", "=1+1", "'x"])
+def test_a_code_outside_the_rule_is_refused(code):
+    assert "1–32 letters" in rules.code_problem(code)
+
+
+def test_a_study_may_narrow_the_rule():
+    assert rules.code_problem("UA0011", r"UA\d{4}") is None
+    assert "study's code pattern" in rules.code_problem("UA00111", r"UA\d{4}")
+    assert "1–32 letters" in rules.code_problem("UA 011", r".*")  # never wider than the tracker's rule
+
+
+def test_a_spreadsheet_file_parses_as_its_author_sees_it():
+    data = (
+        "\ufeffrandomization_code , stratum,arm\r\n"
+        " UA0011 ,A, active\r\n"
+        "1007,B,placebo\r\n"
+        "\r\n"
+        "S3-017 , C , active \r\n"
+        "umsis/B/12,D,placebo\r\n"
+        ",,\r\n"
+    ).encode()
+    parsed = rules.parse_list_csv(data, STRATA, ARMS, set())
+    assert parsed.problems == {}
+    assert parsed.rows == [
+        rules.ListRow("UA0011", "A", "active"),
+        rules.ListRow("1007", "B", "placebo"),
+        rules.ListRow("S3-017", "C", "active"),
+        rules.ListRow("umsis/B/12", "D", "placebo"),
+    ]
+
+
+def test_codes_are_unique_regardless_of_case_in_the_file_and_against_stored_ones():
+    data = b"randomization_code,stratum,arm\nua0011,A,active\nUA0011,A,placebo\nS3-017,A,active\n"
+    parsed = rules.parse_list_csv(data, STRATA, ARMS, {"S3-017"})
+    assert "repeats line 2" in parsed.problems["line 3"][0]
+    assert "already stored" in parsed.problems["line 4"][0]
+
+
+def test_a_cell_the_app_neutralised_reads_back_as_written():
+    data = b"randomization_code,stratum,arm\n'-17,A,active\n"
+    assert rules.parse_list_csv(data, STRATA, ARMS, set()).rows == [rules.ListRow("-17", "A", "active")]
 
 
 def test_the_commitment_is_sha256_over_the_documented_encoding():
@@ -93,7 +146,7 @@ def test_every_problem_is_reported_by_line():
         b"randomization_code,stratum,arm\n"
         b"RAAAAA2,A,active\n"
         b"RAAAAA2,A,placebo\n"
-        b"raaaaa4,F,both\n"
+        b"raa aa4,F,both\n"
         b"RCCCCC5,A\n"
         b"RSTORED,A,active\n"
     )

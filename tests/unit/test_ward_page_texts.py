@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 
 from tracker import create_app
-from tracker.infusions.rules import REFUSAL_MESSAGES
-from tracker.infusions.views import STOP_REASONS, countdown
+from tracker.ward.rules import REFUSAL_MESSAGES
+from tracker.ward.views import STOP_REASONS, use_by_clock
 
 
 def test_every_stop_sentence_the_api_gives_has_its_chinese_translation():
@@ -43,4 +43,20 @@ def test_the_use_by_countdown_turns_amber_under_30_minutes_and_red_under_10(left
         {"DATABASE_URL": "sqlite://", "AUTO_MIGRATE": False, "SECRET_KEY": "x", "QR_SIGNING_KEY": "y"}
     )
     with app.test_request_context():
-        assert countdown(NOW + left, NOW) == {"level": level, "text": text}
+        assert use_by_clock(NOW + left, NOW) == {"level": level, "text": text}
+
+
+def test_the_pharmacy_and_the_ward_count_down_alike_but_only_the_pharmacy_carries_its_thresholds():
+    from tracker.pharmacy.views import clock
+
+    app = create_app(
+        {"DATABASE_URL": "sqlite://", "AUTO_MIGRATE": False, "SECRET_KEY": "x", "QR_SIGNING_KEY": "y"}
+    )
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1, minutes=30)
+    with app.test_request_context():
+        pharmacy, ward = clock(until, "use_by"), use_by_clock(until)
+    assert pharmacy["level"] == ward["level"] == "ok"
+    assert pharmacy["text"][-5:] == ward["text"][-5:] == " left"
+    assert (pharmacy["amber"], pharmacy["red"]) == (900, 300)
+    assert pharmacy["expired"] == "Expired: do not dispatch or infuse"
+    assert set(ward) == {"level", "text"}  # the page carries none: static/js/ward.js's own apply

@@ -30,8 +30,11 @@ NOT_RECORDS: dict[str, str] = {
     "audit_head": "the trail's heads, checked by verification",
     "audit_record": "the trail's row images",
     "api_token": "sessions: issued and revoked at sign-in, expire by themselves",
+    "page_session": "sessions: begun and ended at sign-in and sign-out, expire by themselves",
     "login_attempt": "a throttling cache of failed sign-ins",
     "notification": "the e-mail outbox: the mailer marks rows sent outside any use case",
+    "temperature_reading": "instrument readings in bulk (100,000 in one logger file): each batch is one "
+    "record_readings event of its unit, with its count, span, extremes and SHA-256 over its readings",
 }
 
 # Columns whose values verification never prints, whoever runs it.
@@ -135,9 +138,17 @@ def _forget(session: Session, *_: Any) -> None:
     session.info.pop(_PENDING, None)
 
 
+def _forget_at_the_end(session: Session) -> None:
+    """After the transaction's commit, not a savepoint's release (which fires `after_commit` too, while the
+    session is still in its nested transaction): an automatic deviation is flushed inside a savepoint and its
+    event is recorded after it, so what the savepoint flushed must still be pending then."""
+    if not session.in_nested_transaction():
+        _forget(session)
+
+
 event.listen(Session, "after_flush", _collect)
 # What a transaction that ends wrote without an event is not carried into the next: verification finds it.
-event.listen(Session, "after_commit", _forget)
+event.listen(Session, "after_commit", _forget_at_the_end)
 event.listen(Session, "after_soft_rollback", _forget)
 
 

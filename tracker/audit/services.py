@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker import blinding
 from tracker.audit import records, rules
 from tracker.audit.models import AuditEvent, AuditHead, AuditRecord, AuditSeal, UnblindedAuditEvent
-from tracker.db import utcnow
+from tracker.db import UnitOfWork, utcnow
 from tracker.errors import Forbidden
 from tracker.roles import Actor
 
@@ -175,6 +176,9 @@ class AuditFilter:
     entity_id: str | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None
+    # The audit page's own filters (the API's contract names only the ones above).
+    username: str | None = None
+    action: str | None = None
 
 
 def _filtered(table: Table, flt: AuditFilter, columns: list[Any]) -> Select:
@@ -187,6 +191,10 @@ def _filtered(table: Table, flt: AuditFilter, columns: list[Any]) -> Select:
         query = query.where(table.c.at >= flt.since)
     if flt.until:
         query = query.where(table.c.at <= flt.until)
+    if flt.username:
+        query = query.where(table.c.username == flt.username)
+    if flt.action:
+        query = query.where(table.c.action == flt.action)
     return query
 
 
@@ -244,13 +252,33 @@ def iter_events(
     """Every matching event, read in batches of plain rows so that a large export runs in bounded memory."""
     after = flt.after_seq
     while True:
-        page_filter = AuditFilter(after, batch, flt.entity_type, flt.entity_id, flt.since, flt.until)
+        page_filter = replace(flt, after_seq=after, limit=batch)
         page = session.execute(_query(actor, page_filter).limit(batch)).all()
         if not page:
             return
         for row in page:
             yield _view(actor, row)
         after = page[-1].seq
+
+
+def newest_events(
+    session: Session, actor: Actor, flt: AuditFilter, *, offset: int, upto_seq: int | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the sealed chain newest first (the audit page), read and viewed as `list_events` reads it,
+    and how many events match in all. `upto_seq` pins the pages to the trail as it was when paging began,
+    so that events written meanwhile do not shift them."""
+    query = _query(actor, flt)
+    if upto_seq is not None:
+        query = query.where(_SEALED.c.seq <= upto_seq)
+    total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    newest_first = query.order_by(None).order_by(_SEALED.c.seq.desc())
+    page = session.execute(newest_first.offset(offset).limit(flt.limit))
+    return [_view(actor, row) for row in page], total
+
+
+def event_actions(session: Session) -> list[str]:
+    """The actions the sealed chain holds, for the audit page's filter (every reader sees all of them)."""
+    return list(session.execute(select(_SEALED.c.action).distinct().order_by(_SEALED.c.action)).scalars())
 
 
 def list_unblinded_events(session: Session, actor: Actor, flt: AuditFilter) -> list[dict[str, Any]]:
@@ -265,3 +293,51 @@ def chain_head(session: Session) -> tuple[int, str]:
     """The sealed chain's head: what reports and exports cite, and what every reader can check."""
     head = session.get(AuditHead, SEALED_HEAD)
     return (head.seq, head.hash) if head else (0, rules.GENESIS_HASH)
+
+
+# ---- reads for pages and the API (they open no session of their own) ----
+
+
+def read_events(uow: UnitOfWork, actor: Actor, flt: AuditFilter) -> list[dict[str, Any]]:
+    with uow:
+        return list_events(uow.session, actor, flt)
+
+
+def read_unblinded_events(uow: UnitOfWork, actor: Actor, flt: AuditFilter) -> list[dict[str, Any]]:
+    with uow:
+        return list_unblinded_events(uow.session, actor, flt)
+
+
+def stream_events(uow: UnitOfWork, actor: Actor, flt: AuditFilter) -> Iterator[dict[str, Any]]:
+    """Every matching event, its unit of work held open while the caller iterates (a streamed export)."""
+    with uow:
+        yield from iter_events(uow.session, actor, flt)
+
+
+def read_chain_head(uow: UnitOfWork) -> tuple[int, str]:
+    with uow:
+        return chain_head(uow.session)
+
+
+def read_audit_page(
+    uow: UnitOfWork, actor: Actor, flt: AuditFilter | None, *, offset: int, upto_seq: int | None
+) -> tuple[tuple[int, str], list[str], list[dict[str, Any]], int]:
+    """What the audit page shows, read together: the chain head, the actions to filter by, a page of events
+    newest first (none when there is no valid filter) and how many match. Paging is pinned to `upto_seq`,
+    or to the head when paging begins."""
+    with uow:
+        head = chain_head(uow.session)
+        actions = event_actions(uow.session)
+        if flt is None:
+            return head, actions, [], 0
+        upto = head[0] if upto_seq is None else upto_seq
+        events, total = newest_events(uow.session, actor, flt, offset=offset, upto_seq=upto)
+        return head, actions, events, total
+
+
+def events_to_print(
+    uow: UnitOfWork, actor: Actor, flt: AuditFilter, limit: int
+) -> tuple[tuple[int, str], list[dict[str, Any]]]:
+    """The chain head and up to `limit` + 1 matching events, read together (the caller refuses more)."""
+    with uow:
+        return chain_head(uow.session), list(islice(iter_events(uow.session, actor, flt), limit + 1))

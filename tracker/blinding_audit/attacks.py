@@ -174,8 +174,8 @@ def _material_of(view: View, item: dict) -> str:
 # ---- a. the digest oracle --------------------------------------------------------------------------------
 
 
-# The hashed fields of an event, as the README documents them: with a seal (the sealed trail), or without
-# (a trail whose hashes covered every field).
+# The hashed fields of an event, as docs/audit-trail.md documents them: with a seal (the sealed trail), or
+# without (a trail whose hashes covered every field).
 _SEALED_FIELDS = audit_rules.SEALED_CHAIN_FIELDS
 _UNSEALED_FIELDS = tuple(key for key in _SEALED_FIELDS if key != "seal")
 

@@ -149,7 +149,22 @@ class Collector:
             "container_id": [(c, None) for c in self.trial.containers],
             "thaw_id": [(t.thaw_id, None) for t in self.trial.thaws if t.thaw_id],
             "list_id": [(self.trial.list_id, None)] if self.trial.list_id else [],
+            "deviation_id": self._deviation_ids(bags),
+            "ae_id": self._adverse_event_ids(bags),
         }
+
+    def _deviation_ids(self, bags: list) -> list[tuple[str, int | None]]:
+        """The deviations raised on the trial's bags (a STOP, a void ...), each with its bag: read as the
+        unblinded pharmacist, so that every blinded role's view of each can be compared between the arms."""
+        index = {b.bag_id: b.index for b in bags}
+        listed = self.c.json("pharmacist", "GET", "/api/v1/deviations")["items"]
+        return [(d["deviation_id"], index[d["bag_id"]]) for d in listed if d.get("bag_id") in index]
+
+    def _adverse_event_ids(self, bags: list) -> list[tuple[str, int | None]]:
+        """The adverse events recorded at the trial's infusions, each with its bag, as the trial recorded them
+        (the answer key), so that every blinded reader's view of each is compared between the arms."""
+        index = {ae_id: b.index for b in bags for ae_id in b.ae_ids}
+        return sorted(index.items())
 
     def _fill(
         self, template: str, values: dict[str, list[tuple[str, int | None]]]

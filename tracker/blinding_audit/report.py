@@ -81,6 +81,11 @@ def _print(echo: Callable[[str], None], results: list[Result], collection, trial
     )
     echo(f"Collected {len(collection.readings)} answers as {', '.join(roles)}; "
          f"{sum(len(s) for s in collection.snapshots.values())} snapshots around preparations.")  # fmt: skip
+    serious = sum(trial.adverse_events.values())
+    ae_answers = [r for r in collection.readings if "adverse-events" in r.route or "sdtm-ae" in r.route]
+    echo(f"Adverse events: {len(trial.adverse_events)} recorded ({serious} serious) at infusions chosen "
+         f"regardless of arm; {len(ae_answers)} answers read from their routes "
+         f"({len({r.route for r in ae_answers})} routes).")  # fmt: skip
     for skipped in sorted(set(collection.skipped)):
         echo(f"  not collected: {skipped}")
     echo(f"{'attack':<30} {'role':<13} {'accuracy':>8} {'floor':>11}  evidence")

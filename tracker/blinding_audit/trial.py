@@ -43,6 +43,18 @@ QC = {
     },
     "placebo": {"sterility": "negative", "endotoxin": 0.05},
 }  # fmt: skip
+# Adverse events: about one infused participant in four has one, chosen and described by a random stream of
+# its own, drawn for each participant in enrolment order before any arm is known, so that nothing of an event
+# (whether there is one, its times, grade, seriousness, report, assessment) depends on the arm.
+AE_SHARE = 0.25
+AE_SERIOUS_SHARE = 0.35
+AE_DESCRIPTIONS = (
+    "Flushing and warmth", "Rigors", "Headache", "Nausea", "Urticaria on the forearms",
+    "Transient hypotension", "Fever 38.4 °C", "Dyspnoea with desaturation",
+)  # fmt: skip
+AE_CAUSALITIES = ("not_related", "unlikely", "possible", "probable", "definite")
+AE_OUTCOMES = ("recovered", "recovering", "not_recovered", "recovered_with_sequelae", "unknown")
+AE_ENDED = ("recovered", "recovered_with_sequelae")
 
 
 @dataclass
@@ -64,6 +76,25 @@ class BagTruth:
     infusion_id: str = ""
     scan_ids: list[str] = field(default_factory=list)
     label_pdf: bytes = b""  # the label as printed: what the ward reads on the bag
+    ae_ids: list[str] = field(default_factory=list)  # adverse events recorded at its infusion
+
+
+@dataclass(frozen=True)
+class AdversePlan:
+    """An adverse event planned for one participant's infusion, drawn before its arm is known."""
+
+    during: float  # how far into the infusion it is recorded (0-1); above 1: after it ended
+    onset_before: float  # minutes between the onset and the recording
+    description: str
+    grade: int
+    serious: bool
+    criteria: tuple[str, ...]
+    actions: tuple[str, ...]
+    report_after: float | None  # hours from the recording to the sponsor report (serious; None: not yet)
+    assess_after: float | None  # hours from the recording to the assessment (None: not yet assessed)
+    causality: str
+    outcome: str
+    lasted: float  # hours from the onset to the end of an event that ended
 
 
 @dataclass
@@ -88,6 +119,7 @@ class Trial:
     list_id: str = ""
     kit_route: bool = False
     issued: list[str] = field(default_factory=list)
+    adverse_events: dict[str, bool] = field(default_factory=dict)  # AE ID -> serious
     days: int = 0
     started: dt.datetime | None = None
     ended: dt.datetime | None = None
@@ -177,6 +209,9 @@ class Pharmacy:
         self.trial = trial
         # Think-times and measurements of a simulated day, reproducible from the seed: not for secrets.
         self.rng = random.Random(trial.seed)  # noqa: S311
+        # The adverse events' own stream: the main one's draws depend on the arms (a thaw for an active code).
+        self.ae_rng = random.Random(f"{trial.seed}:adverse-events")  # noqa: S311
+        self.ae_plans: dict[int, AdversePlan] = {}
         self.schedule = Schedule()
         self.on_preparation = on_preparation
         self.store: dict[str, list[str]] = {"ucmsc": [], "placebo": []}  # containers in the lab's store
@@ -210,6 +245,40 @@ class Pharmacy:
         strata = [STRATA[i % len(STRATA)] for i in range(n)]
         rng.shuffle(strata)
         trial.bags = [BagTruth(i, f"S01-{i + 1:04d}", strata[i]) for i in range(n)]
+        for bag in trial.bags:  # before any arm is known
+            plan = self._adverse_plan()
+            if plan is not None:
+                self.ae_plans[bag.index] = plan
+
+    def _adverse_plan(self) -> AdversePlan | None:
+        """Whether a participant will have an adverse event, and what it will be: the same number of draws for
+        every participant, whatever the answer, so that each participant's plan is drawn alike."""
+        rng = self.ae_rng
+        draws = [rng.random() for _ in range(15)]
+        if draws[0] >= AE_SHARE:
+            return None
+        serious = draws[1] < AE_SERIOUS_SHARE
+        during = 0.2 + 1.3 * draws[2]  # most during the infusion, some in the hour after it
+        if during <= 1.0:
+            choices = (("infusion_slowed",), ("infusion_interrupted", "treated"), ("none",))
+            actions = choices[int(draws[3] * 3)]
+        else:
+            actions = (("none",), ("treated",))[int(draws[3] * 2)]
+        return AdversePlan(
+            during=during, onset_before=1 + 9 * draws[4],
+            description=AE_DESCRIPTIONS[int(draws[5] * len(AE_DESCRIPTIONS))],
+            grade=(3 + int(draws[6] * 2)) if serious else (1 + int(draws[6] * 2)),
+            serious=serious,
+            criteria=(("hospitalisation",), ("other_medically_important",),
+                      ("hospitalisation", "life_threatening"))[int(draws[7] * 3)] if serious else (),
+            actions=actions,
+            # Most serious events reported within the day, some late, some not yet.
+            report_after=(1 + 29 * draws[8]) if serious and draws[9] < 0.85 else None,
+            assess_after=(2 + 22 * draws[10]) if draws[11] < 0.7 else None,
+            causality=AE_CAUSALITIES[int(draws[12] * len(AE_CAUSALITIES))],
+            outcome=AE_OUTCOMES[int(draws[13] * len(AE_OUTCOMES))],
+            lasted=0.5 + 5 * draws[14],
+        )  # fmt: skip
 
     def _released_lot(self, lot_number: str, material: str, count: int) -> None:
         now = CLOCK.now()
@@ -362,6 +431,10 @@ class Pharmacy:
         self.schedule.at(scan, lambda: self.scan(bag))
         self.schedule.at(start, lambda: self.start(bag))
         self.schedule.at(done, lambda: self.complete(bag))
+        plan = self.ae_plans.get(bag.index)
+        if plan is not None:
+            recorded = start + (done - start) * plan.during  # past 1: after the infusion ended
+            self.schedule.at(recorded, lambda: self.adverse_event(bag, plan, recorded))
 
     def print_label(self, bag: BagTruth) -> None:
         bag.label_pdf = self.c.call(
@@ -403,6 +476,42 @@ class Pharmacy:
             {"completed_at": _iso(CLOCK.now()), "volume_infused_ml": round(self.rng.uniform(97, 100), 1)},
             expect=200,
         )  # fmt: skip
+
+    # -- adverse events (drawn before the arms; see AdversePlan) --
+
+    def adverse_event(self, bag: BagTruth, plan: AdversePlan, recorded: dt.datetime) -> None:
+        """The nurse records the reaction; the investigator reports a serious one and assesses it later."""
+        body: dict[str, Any] = {
+            "onset_at": _iso(recorded - dt.timedelta(minutes=plan.onset_before)),
+            "description": plan.description, "grade": plan.grade, "serious": plan.serious,
+            "seriousness_criteria": list(plan.criteria), "actions_taken": list(plan.actions),
+        }  # fmt: skip
+        if "treated" in plan.actions:
+            body["treatment"] = "Paracetamol 1 g IV"
+        path = f"/api/v1/infusions/{bag.infusion_id}/adverse-events"
+        event = self.c.json("nurse", "POST", path, body, expect=201)
+        ae_id = event["ae_id"]
+        bag.ae_ids.append(ae_id)
+        self.trial.adverse_events[ae_id] = plan.serious
+        onset = recorded - dt.timedelta(minutes=plan.onset_before)
+        if plan.report_after is not None:
+            self.schedule.at(
+                recorded + dt.timedelta(hours=plan.report_after), lambda: self.sponsor_report(ae_id)
+            )
+        if plan.assess_after is not None:
+            at = recorded + dt.timedelta(hours=plan.assess_after)
+            self.schedule.at(at, lambda: self.assess(ae_id, plan, onset))
+
+    def sponsor_report(self, ae_id: str) -> None:
+        body = {"reported_at": _iso(CLOCK.now()), "note": "Sponsor safety desk, by e-mail"}
+        path = f"/api/v1/adverse-events/{ae_id}/sponsor-report"
+        self.c.call("investigator", "POST", path, body, expect=200)
+
+    def assess(self, ae_id: str, plan: AdversePlan, onset: dt.datetime) -> None:
+        body: dict[str, Any] = {"causality": plan.causality, "outcome": plan.outcome}
+        if plan.outcome in AE_ENDED:
+            body["resolved_at"] = _iso(min(onset + dt.timedelta(hours=plan.lasted), CLOCK.now()))
+        self.c.call("investigator", "POST", f"/api/v1/adverse-events/{ae_id}/assessment", body, expect=200)
 
 
 def run_trial(client: Client, trial: Trial, on_preparation: Callable[[str, BagTruth | None], None]) -> Trial:

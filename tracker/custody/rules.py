@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tracker.translation import N_
+
 CONTAINER_STATUSES = ("stored", "issued", "thawed", "used", "discarded", "discarded_in_pharmacy")
 
 # action -> (statuses it may start from, status it leaves)
@@ -22,26 +24,35 @@ CONTAINER_MOVES: dict[str, tuple[frozenset[str], str]] = {
 # A `discard` asked for a container in the pharmacy's stock is recorded as `discard_in_pharmacy`.
 CONTAINER_HANDOFF_ACTIONS = ("issue", "discard")
 
-# Plain words for error messages: what a container's status says, and what each move does to it.
+# Plain words for error messages: what a container's status says, and what each move does to it (marked
+# for translation: a refusal names them as parameters, tracker/web/problems.py translates them).
 CONTAINER_STATUS_WORDS = {
-    "stored": "in the GMP lab's store",
-    "issued": "in the pharmacy's stock",
-    "thawed": "thawed",
-    "used": "used",
-    "discarded": "discarded in the GMP lab",
-    "discarded_in_pharmacy": "discarded in the pharmacy",
+    "stored": N_("in the GMP lab's store"),
+    "issued": N_("in the pharmacy's stock"),
+    "thawed": N_("thawed"),
+    "used": N_("used"),
+    "discarded": N_("discarded in the GMP lab"),
+    "discarded_in_pharmacy": N_("discarded in the pharmacy"),
     # the statuses blinded readers see
-    "in_store": "in the GMP lab's store",
-    "in_pharmacy": "in the pharmacy",
-    "discarded_in_lab": "discarded in the GMP lab",
+    "in_store": N_("in the GMP lab's store"),
+    "in_pharmacy": N_("in the pharmacy"),
+    "discarded_in_lab": N_("discarded in the GMP lab"),
 }
 CONTAINER_ACTION_WORDS = {
-    "issue": "issued",
-    "thaw": "thawed",
-    "use": "used",
-    "discard": "discarded",
-    "discard_in_pharmacy": "discarded in the pharmacy",
+    "issue": N_("issued"),
+    "thaw": N_("thawed"),
+    "use": N_("used"),
+    "discard": N_("discarded"),
+    "discard_in_pharmacy": N_("discarded in the pharmacy"),
+    "move": N_("moved"),
+    "ship": N_("shipped"),
 }
+CONTAINER_MOVE_REFUSAL = N_("Container %(container)s is %(where)s: it cannot be %(done)s now")
+
+CONTAINER_QUARANTINE_REFUSAL = N_(
+    "Container %(container)s is in quarantine after the temperature excursion in storage unit %(unit)s from "
+    "%(start)s: it cannot be %(done)s until QA decides"
+)
 
 CLOCK_SKEW = dt.timedelta(minutes=1)
 
@@ -59,9 +70,16 @@ def discard_move(status: str) -> str:
 
 def container_move_refusal(container_id: str, shown_status: str, action: str) -> str:
     """The sentence refusing `action` on a container whose status, as the reader may see it, is given."""
-    where = CONTAINER_STATUS_WORDS.get(shown_status, shown_status)
-    done = CONTAINER_ACTION_WORDS.get(action, action)
-    return f"Container {container_id} is {where}: it cannot be {done} now"
+    return CONTAINER_MOVE_REFUSAL % container_move_refusal_params(container_id, shown_status, action)
+
+
+def container_move_refusal_params(container_id: str, shown_status: str, action: str) -> dict[str, str]:
+    """The parameters of CONTAINER_MOVE_REFUSAL, for a refusal translated where it is shown."""
+    return {
+        "container": container_id,
+        "where": CONTAINER_STATUS_WORDS.get(shown_status, shown_status),
+        "done": CONTAINER_ACTION_WORDS.get(action, action),
+    }
 
 
 def event_time_problem(at: dt.datetime, now: dt.datetime, previous: dt.datetime | None) -> str | None:
@@ -106,3 +124,23 @@ def quarantine_reasons(
         if not min_temperature_c <= temperature_c <= max_temperature_c:
             reasons.append(f"{temperature_c:g} °C is outside {min_temperature_c:g}–{max_temperature_c:g} °C")
     return reasons
+
+
+def receipt_condition_missing(
+    temperature_c: float | None, seal_intact: bool | None, transport_range_set: bool
+) -> dict[str, list[str]]:
+    """What a receipt must say about the bag's transport and does not: where the study sets a transport
+    range, its temperature and whether the seal is intact (empty when nothing is missing)."""
+    if not transport_range_set:
+        return {}
+    missing = {}
+    if temperature_c is None:
+        missing["temperature_c"] = ["measure the bag's temperature: the study sets a transport range"]
+    if seal_intact is None:
+        missing["seal_intact"] = ["say whether the seal is intact"]
+    return missing
+
+
+def label_missing_for(action: str, print_count: int) -> bool:
+    """A bag leaves the pharmacy only labelled: a dispatch needs a printed label."""
+    return action == "dispatch" and print_count < 1

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from tracker.audit.services import record_event
 from tracker.blinding import container_status_for
 from tracker.custody import rules
-from tracker.custody.models import CustodyEvent
+from tracker.custody.models import ContainerQuarantine, CustodyEvent
 from tracker.db import utcnow
 from tracker.errors import Conflict, Invalid
 from tracker.roles import Actor
+from tracker.translation import N_
 
 
 def last_event_at(session: Session, subject_type: str, subject_id: str) -> dt.datetime | None:
@@ -48,7 +49,7 @@ def append_event(
     floor = max((t for t in (previous, not_before) if t is not None), default=None)
     problem = rules.event_time_problem(at, now, floor)
     if problem:
-        raise Invalid("The custody time is not possible", details={"at": [problem]})
+        raise Invalid(N_("The custody time is not possible"), details={"at": [problem]})
     event = CustodyEvent(
         subject_type=subject_type,
         subject_id=subject_id,
@@ -64,6 +65,35 @@ def append_event(
     session.add(event)
     session.flush()
     return event
+
+
+def open_quarantine(session: Session, container_id: str) -> ContainerQuarantine | None:
+    """The container's quarantine awaiting QA's decision, or None."""
+    return session.execute(
+        select(ContainerQuarantine)
+        .where(ContainerQuarantine.container_id == container_id, ContainerQuarantine.decision.is_(None))
+        .order_by(ContainerQuarantine.id)
+        .limit(1)
+    ).scalar()
+
+
+def ensure_not_quarantined(session: Session, container_id: str, action: str) -> None:
+    """Refuse (409 `container_quarantined`) any move of a container in quarantine, naming the excursion."""
+    held = open_quarantine(session, container_id)
+    if held is None:
+        return
+    raise Conflict(
+        rules.CONTAINER_QUARANTINE_REFUSAL,
+        params={
+            "container": container_id, "unit": held.unit_id,
+            "start": f"{held.excursion_start:%Y-%m-%d %H:%M} UTC",
+            "done": rules.CONTAINER_ACTION_WORDS.get(action, action),
+        },
+        code="container_quarantined",
+        details={"container_id": container_id, "unit_id": held.unit_id, "action": action,
+                 "excursion_start": held.excursion_start.isoformat(),
+                 "excursion_end": held.excursion_end.isoformat(), "deviation_id": held.deviation_id},
+    )  # fmt: skip
 
 
 def move_container_in(
@@ -86,14 +116,16 @@ def move_container_in(
     facts to the audit event (the kit of an issue). A refusal names the status as the actor may see it."""
     if action not in rules.CONTAINER_MOVES:
         raise Invalid(
-            "Unknown container action",
+            N_("Unknown container action"),
             details={"action": [f"must be one of: {', '.join(rules.CONTAINER_MOVES)}"]},
         )
+    ensure_not_quarantined(session, container.container_id, action)
     new_status = rules.container_status_after(container.status, action)
     if new_status is None:
         shown = container_status_for(actor.role, container.status)
         raise Conflict(
-            rules.container_move_refusal(container.container_id, shown, action),
+            rules.CONTAINER_MOVE_REFUSAL,
+            params=rules.container_move_refusal_params(container.container_id, shown, action),
             code="action_out_of_order",
             details={"status": shown, "action": action},
         )

@@ -3,11 +3,13 @@ Lots and containers answer in the blinded shape to blinded roles and the unblind
 
 from __future__ import annotations
 
-from flask import Response, current_app, g
+from flask import current_app, g
 
 from tracker.custody.schemas import CustodyEventList
-from tracker.lots import services
+from tracker.lots import containers, creation, follow_up, qc, quarantine, records, release
+from tracker.lots.responses import certificate_words, pdf_response
 from tracker.lots.schemas import (
+    AffectedOut,
     HandoffBlinded,
     HandoffIn,
     HandoffUnblinded,
@@ -19,6 +21,9 @@ from tracker.lots.schemas import (
     LotUnblinded,
     QcResultIn,
     QcResultOut,
+    QuarantineDecisionIn,
+    QuarantineList,
+    QuarantineOut,
     RecallIn,
     RejectIn,
     ReleaseIn,
@@ -39,26 +44,26 @@ _HANDOFF = {False: HandoffBlinded(), True: HandoffUnblinded()}
 @endpoint(bp, "/lots", "POST", roles=("gmp",), summary="Create a lot and its containers (in quarantine)",
           body=LotCreate, answers={201: LotBlinded})  # fmt: skip
 def create_lot(body: dict):
-    return answer(_LOT[g.actor.unblinded], services.create_lot(uow(), g.actor, body), 201)
+    return answer(_LOT[g.actor.unblinded], creation.create_lot(uow(), g.actor, body), 201)
 
 
 # An empty list fits both shapes, hence anyOf.
 @endpoint(bp, "/lots", "GET", roles=READERS, summary="Every lot, oldest first", query=LotQuery,
           answers={200: {"anyOf": [LotListBlinded, LotListUnblinded]}})  # fmt: skip
 def list_lots(query: dict):
-    return answer(_LOTS[g.actor.unblinded], {"items": services.list_lots(reader(), g.actor, **query)})
+    return answer(_LOTS[g.actor.unblinded], {"items": records.list_lots(reader(), g.actor, **query)})
 
 
 @endpoint(bp, "/lots/<lot_number>", "GET", roles=READERS, summary="A lot, its containers and QC results",
           answers={200: {"oneOf": [LotBlinded, LotUnblinded]}})  # fmt: skip
 def get_lot(lot_number: str):
-    return answer(_LOT[g.actor.unblinded], services.get_lot(reader(), g.actor, lot_number))
+    return answer(_LOT[g.actor.unblinded], records.get_lot(reader(), g.actor, lot_number))
 
 
 @endpoint(bp, "/lots/<lot_number>/qc-results", "POST", roles=("gmp",), summary="Record a QC result",
           body=QcResultIn, answers={201: QcResultOut})  # fmt: skip
 def record_qc_result(lot_number: str, body: dict):
-    result = services.record_qc_result(
+    result = qc.record_qc_result(
         uow(), g.actor, lot_number, body["test"], body["value"],
         corrects=body.get("corrects"), reason=body.get("reason"),
     )  # fmt: skip
@@ -68,7 +73,7 @@ def record_qc_result(lot_number: str, body: dict):
 @endpoint(bp, "/lots/<lot_number>/release", "POST", roles=("qa",), summary="Release a lot (signed)",
           body=ReleaseIn, answers={200: SignatureOut})  # fmt: skip
 def release_lot(lot_number: str, body: dict):
-    signed = services.release_lot(
+    signed = release.release_lot(
         uow(), g.actor, lot_number, body["password"], body["meaning"], login_policy()
     )
     return answer(SignatureOut(), signed)
@@ -77,7 +82,7 @@ def release_lot(lot_number: str, body: dict):
 @endpoint(bp, "/lots/<lot_number>/reject", "POST", roles=("qa",), summary="Reject a lot (signed)",
           body=RejectIn, answers={200: SignatureOut})  # fmt: skip
 def reject_lot(lot_number: str, body: dict):
-    signed = services.reject_lot(
+    signed = release.reject_lot(
         uow(), g.actor, lot_number, body["password"], body["reason"], login_policy(), body.get("meaning")
     )
     return answer(SignatureOut(), signed)
@@ -86,7 +91,7 @@ def reject_lot(lot_number: str, body: dict):
 @endpoint(bp, "/lots/<lot_number>/recall", "POST", roles=("qa",), summary="Recall a released lot (signed)",
           body=RecallIn, answers={200: SignatureOut})  # fmt: skip
 def recall_lot(lot_number: str, body: dict):
-    signed = services.recall_lot(
+    signed = release.recall_lot(
         uow(), g.actor, lot_number, body["password"], body["reason"], login_policy(), body.get("meaning")
     )
     return answer(SignatureOut(), signed)
@@ -96,14 +101,19 @@ def recall_lot(lot_number: str, body: dict):
           summary="Certificate of analysis (PDF)", answers={200: "application/pdf"})  # fmt: skip
 def certificate(lot_number: str):
     return pdf_response(
-        *services.certificate_pdf(reader(), g.actor, lot_number, site=current_app.config["SITE_NAME"])
+        *records.certificate_pdf(
+            reader(), g.actor, lot_number, site=current_app.config["SITE_NAME"], words=certificate_words()
+        )
     )
 
 
-def pdf_response(lot_number: str, pdf: bytes) -> Response:
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="coa-{lot_number}.pdf"'
-    return response
+@endpoint(bp, "/lots/<lot_number>/affected", "GET", roles=follow_up.AFFECTED_READERS,
+          summary="What a lot released with results pending touched: its follow-ups, containers; once a late "
+                  "result failed, its bags (unblinded readers) and participants (unblinded readers and the "
+                  "investigator, to whom they are named as safety code-breaks)",
+          answers={200: AffectedOut})  # fmt: skip
+def affected(lot_number: str):
+    return answer(AffectedOut(), follow_up.affected(reader(), g.actor, lot_number))
 
 
 @endpoint(bp, "/containers/<container_id>/handoffs", "POST", roles=("gmp", "pharmacist"),
@@ -111,7 +121,7 @@ def pdf_response(lot_number: str, pdf: bytes) -> Response:
                   "sets no issue kit", body=HandoffIn,
           answers={201: {"oneOf": [HandoffBlinded, HandoffUnblinded]}})  # fmt: skip
 def container_handoff(container_id: str, body: dict):
-    event = services.handoff_container(
+    event = containers.handoff_container(
         uow(),
         g.actor,
         container_id,
@@ -127,5 +137,24 @@ def container_handoff(container_id: str, body: dict):
           summary="A container's custody events, oldest first; blinded roles see them up to the issue",
           answers={200: CustodyEventList})  # fmt: skip
 def container_custody(container_id: str):
-    events = services.container_custody(reader(), g.actor, container_id)
+    events = containers.container_custody(reader(), g.actor, container_id)
     return answer(CustodyEventList(), {"events": events})
+
+
+@endpoint(bp, "/containers/<container_id>/quarantine", "POST", roles=quarantine.DECIDERS,
+          summary="QA's signed decision on a container quarantined after a temperature excursion: release it "
+                  "back into the lab's store, or destroy it (a discard)", body=QuarantineDecisionIn,
+          answers={200: QuarantineOut})  # fmt: skip
+def decide_quarantine(container_id: str, body: dict):
+    decided = quarantine.decide_quarantine(
+        uow(), g.actor, container_id, body["decision"], body["reason"], body["password"], login_policy(),
+        body.get("meaning"),
+    )  # fmt: skip
+    return answer(QuarantineOut(), decided)
+
+
+@endpoint(bp, "/containers/quarantined", "GET", roles=("gmp", "qa", "pharmacist"),
+          summary="Containers in quarantine waiting for QA's decision, the longest waiting first",
+          answers={200: QuarantineList})  # fmt: skip
+def quarantined():
+    return answer(QuarantineList(), {"items": quarantine.quarantined_containers(reader(), g.actor)})

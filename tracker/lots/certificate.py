@@ -1,12 +1,15 @@
 """The certificate of analysis of a lot as a PDF (reportlab): lot, QC results against specification and
-the disposition signatures. Takes plain data; knows nothing of Flask or the database."""
+the disposition signatures. Takes plain data, its words included (in the reader's language: the caller
+translates them, tracker/lots/responses.py); knows nothing of Flask or the database. Chinese is set in the
+reports' embedded font (tracker.pdf.markup)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -14,8 +17,65 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from tracker.pdf import BOLD_FONT, markup
+
 MATERIAL_NAMES = {"ucmsc": "UC-MSC (umbilical cord mesenchymal stromal cells)", "placebo": "Placebo vehicle"}
-STATE_WORDS = {"pass": "PASS", "fail": "FAIL", "missing": "MISSING"}
+
+VERDICT_COLOURS = {"pass": "#1b7f3b", "fail": "#b00020", "missing": "#5f6368"}
+
+
+def _same(text: str) -> str:
+    return text
+
+
+# A released lot's follow-up, as its status reads (tracker.lots.rules.disposition).
+_STATUS_TEXT = {
+    "released_results_pending": "released, results pending",
+    "released_result_failed": "released, late result failed",
+}
+
+
+@dataclass(frozen=True)
+class CertificateWords:
+    """The certificate's words; English by default. `study` translates the study's own words (materials,
+    tests, specifications, word results, signature meanings), `status` a lot status, `role` a role."""
+
+    title: str = "Certificate of analysis"
+    facts: Mapping[str, str] = field(default_factory=lambda: {
+        "lot_number": "Lot number", "material": "Material", "status": "Status",
+        "manufactured_at": "Manufactured", "expires_at": "Expires", "containers": "Containers",
+        "cells_per_container": "Cells per container", "donor_code": "Cord donor code",
+        "cell_bank": "Cell bank", "passage": "Passage", "results_pending": "Results pending",
+    })  # fmt: skip
+    results_heading: str = "Results against specification"
+    columns: tuple[str, ...] = ("Test", "Specification", "Result", "Verdict", "Entered by")
+    verdicts: Mapping[str, str] = field(
+        default_factory=lambda: {"pass": "PASS", "fail": "FAIL", "missing": "MISSING"}
+    )
+    superseded_heading: str = "Superseded results (kept on record)"
+    superseded: str = "#{result} {test} = {value} (entered by {name} {at}), superseded by #{by}"
+    correction: str = " - correction: {reason}"
+    disposition_heading: str = "Disposition"
+    not_released: str = "NOT RELEASED: this lot carries no QA disposition signature."
+    actions: Mapping[str, str] = field(
+        default_factory=lambda: {"release": "Release", "reject": "Reject", "recall": "Recall"}
+    )
+    signed_by: str = "{action} electronically signed by {name} ({user}, {role})"
+    signed_at: str = "Signed at: {at}"
+    meaning: str = "Meaning: {meaning}"
+    reason: str = "Reason: {reason}"
+    not_for_use: str = "This lot is {status}: not for clinical use."
+    generated: str = "Generated {at} by {by} at {site} from the tracker's records."
+    study: Callable[[str], str] = _same
+    status: Callable[[str], str] = lambda status: _STATUS_TEXT.get(status, status).upper()  # noqa: E731
+    role: Callable[[str], str] = _same
+
+    def material(self, material: str) -> str:
+        translated = self.study(material)
+        return MATERIAL_NAMES.get(material, material) if translated == material else translated
+
+
+ENGLISH = CertificateWords()
 
 
 def _utc(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
@@ -36,8 +96,17 @@ def _value(value: Any, unit: str | None) -> str:
     return str(value)
 
 
+def _result(value: Any, unit: str | None, words: CertificateWords) -> str:
+    """A result as entered: a number with its unit, or a word result ("negative") in the reader's words."""
+    return words.study(value) if isinstance(value, str) else _value(value, unit)
+
+
+def _verdict(state: str, words: CertificateWords, style: Any) -> Paragraph:
+    return Paragraph(f'<font color="{VERDICT_COLOURS[state]}">{markup(words.verdicts[state])}</font>', style)
+
+
 def _p(text: str, style: Any) -> Paragraph:
-    return Paragraph(escape(text), style)
+    return Paragraph(markup(text), style)
 
 
 def render_certificate(
@@ -48,49 +117,55 @@ def render_certificate(
     site: str,
     generated_by: str,
     generated_at: dt.datetime,
+    words: CertificateWords = ENGLISH,
 ) -> bytes:
+    w = words
     styles = getSampleStyleSheet()
     body, small = styles["BodyText"], styles["BodyText"].clone("small", fontSize=8, leading=10)
+    head = body.clone("head", fontName=BOLD_FONT)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm, bottomMargin=18 * mm,
-        title=f"Certificate of analysis {lot['lot_number']}", author=site,
+        title=f"{w.title} {lot['lot_number']}", author=site,
     )  # fmt: skip
     story: list[Any] = [
-        _p("Certificate of analysis", styles["Title"]),
-        _p(f"{protocol} · {study_title}", body),
+        _p(w.title, styles["Title"]),
+        _p(f"{protocol} · {w.study(study_title)}", body),
         Spacer(1, 4 * mm),
     ]
     facts = [
-        ("Lot number", lot["lot_number"]),
-        ("Material", MATERIAL_NAMES.get(lot["material"], lot["material"])),
-        ("Status", lot["status"].upper()),
-        ("Manufactured", _utc(lot["manufactured_at"])),
-        ("Expires", _utc(lot["expires_at"])),
-        ("Containers", f"{lot['container_count']} x {lot['volume_ml_per_container']:g} mL"),
+        (w.facts["lot_number"], lot["lot_number"]),
+        (w.facts["material"], w.material(lot["material"])),
+        (w.facts["status"], w.status(lot.get("disposition") or lot["status"])),
+        (w.facts["manufactured_at"], _utc(lot["manufactured_at"])),
+        (w.facts["expires_at"], _utc(lot["expires_at"])),
+        (w.facts["containers"], f"{lot['container_count']} x {lot['volume_ml_per_container']:g} mL"),
     ]
+    if lot.get("results_pending"):
+        pending = ", ".join(w.study(test) for test in lot["results_pending"])
+        facts.append((w.facts.get("results_pending", "Results pending"), pending))
     if lot.get("cells_per_container") is not None:
-        facts.append(("Cells per container", _cells(lot["cells_per_container"])))
-    for label, key in (("Cord donor code", "donor_code"), ("Cell bank", "cell_bank"), ("Passage", "passage")):
+        facts.append((w.facts["cells_per_container"], _cells(lot["cells_per_container"])))
+    for key in ("donor_code", "cell_bank", "passage"):
         if lot.get(key) is not None:
-            facts.append((label, str(lot[key])))
+            facts.append((w.facts[key], str(lot[key])))
     table = Table([[_p(a, body), _p(b, body)] for a, b in facts], colWidths=[45 * mm, 125 * mm])
     table.setStyle(
         TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")])
     )
-    story += [table, Spacer(1, 5 * mm), _p("Results against specification", styles["Heading2"])]
+    story += [table, Spacer(1, 5 * mm), _p(w.results_heading, styles["Heading2"])]
 
-    rows = [["Test", "Specification", "Result", "Verdict", "Entered by"]]
+    rows: list[list[Any]] = [[_p(column, head) for column in w.columns]]
     entered = {r["result_id"]: r for r in lot["qc_results"]}
     for line in lot["qc_summary"]:
         result = entered.get(line["result_id"]) if line["result_id"] else None
         who = f"{result['entered_by_name']} {_utc(result['entered_at'])}" if result else "-"
         rows.append(
             [
-                line["test"],
-                line["specification"],
-                _value(line["value"], line["unit"]),
-                STATE_WORDS[line["state"]],
+                _p(w.study(line["test"]), body),
+                _p(w.study(line["specification"]), body),
+                _p(_result(line["value"], line["unit"], w), body),
+                _verdict(line["state"], w, body),
                 _p(who, small),
             ]
         )
@@ -98,47 +173,42 @@ def render_certificate(
     style = [
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8ecf1")),
-        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]
-    for index, line in enumerate(lot["qc_summary"], start=1):
-        colour = {"pass": "#1b7f3b", "fail": "#b00020", "missing": "#5f6368"}[line["state"]]
-        style.append(("TEXTCOLOR", (3, index), (3, index), colors.HexColor(colour)))
     results.setStyle(TableStyle(style))
     story.append(results)
     superseded = [r for r in lot["qc_results"] if not r["current"]]
     if superseded:
-        story += [Spacer(1, 3 * mm), _p("Superseded results (kept on record)", styles["Heading3"])]
+        story += [Spacer(1, 3 * mm), _p(w.superseded_heading, styles["Heading3"])]
         for r in superseded:
-            why = f" - correction: {r['reason']}" if r["reason"] else ""
-            story.append(
-                _p(
-                    f"#{r['result_id']} {r['test']} = {_value(r['value'], r['unit'])} "
-                    f"(entered by {r['entered_by_name']} {_utc(r['entered_at'])}), superseded by "
-                    f"#{r['superseded_by']}{why}",
-                    small,
-                )
-            )
+            why = w.correction.format(reason=r["reason"]) if r["reason"] else ""
+            line = w.superseded.format(
+                result=r["result_id"], test=w.study(r["test"]), value=_result(r["value"], r["unit"], w),
+                name=r["entered_by_name"], at=_utc(r["entered_at"]), by=r["superseded_by"],
+            )  # fmt: skip
+            story.append(_p(line + why, small))
 
-    story += [Spacer(1, 5 * mm), _p("Disposition", styles["Heading2"])]
+    story += [Spacer(1, 5 * mm), _p(w.disposition_heading, styles["Heading2"])]
     if not lot["signatures"]:
-        story.append(_p("NOT RELEASED: this lot carries no QA disposition signature.", body))
+        story.append(_p(w.not_released, body))
     for sig in lot["signatures"]:
         lines = [
-            f"{sig['action'].capitalize()} electronically signed by {sig['signed_by_name']} "
-            f"({sig['signed_by']}, {sig['signed_by_role']})",
-            f"Signed at: {_utc(sig['signed_at'], '%Y-%m-%d %H:%M:%S UTC')}",
-            f"Meaning: {sig['meaning']}",
-        ]
+            w.signed_by.format(
+                action=w.actions.get(sig["action"], sig["action"]), name=sig["signed_by_name"],
+                user=sig["signed_by"], role=w.role(sig["signed_by_role"]),
+            ),
+            w.signed_at.format(at=_utc(sig["signed_at"], "%Y-%m-%d %H:%M:%S UTC")),
+            w.meaning.format(meaning=w.study(sig["meaning"])),
+        ]  # fmt: skip
         if sig["reason"]:
-            lines.append(f"Reason: {sig['reason']}")
+            lines.append(w.reason.format(reason=sig["reason"]))
         story += [_p(text, body) for text in lines] + [Spacer(1, 2 * mm)]
     if lot["status"] != "released":
-        story.append(_p(f"This lot is {lot['status'].upper()}: not for clinical use.", body))
+        story.append(_p(w.not_for_use.format(status=w.status(lot["status"])), body))
 
     story += [
         Spacer(1, 8 * mm),
-        _p(f"Generated {_utc(generated_at)} by {generated_by} at {site} from the tracker's records.", small),
+        _p(w.generated.format(at=_utc(generated_at), by=generated_by, site=site), small),
     ]
     doc.build(story)
     return buffer.getvalue()

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from tracker.db import utcnow
-from tracker.lots import services
+from tracker.lots import creation, qc, records, release
 from tracker.roles import SYSTEM
 from tracker.users.models import User
 from tracker.users.services import actor_of
@@ -32,7 +32,7 @@ def _actor(username: str):  # noqa: ANN202
 def build_demo_lots(passwords: dict[str, str]) -> list[str]:
     """`passwords` holds the roles whose demo user was created in this run, with their passwords."""
     lines = ["Demo lots:"]
-    existing = {item["lot_number"] for item in services.list_lots(reader(), SYSTEM)}
+    existing = {item["lot_number"] for item in records.list_lots(reader(), SYSTEM)}
     now = utcnow()
     for lot_number, material in DEMO_LOTS.items():
         if lot_number in existing:
@@ -56,10 +56,10 @@ def build_demo_lots(passwords: dict[str, str]) -> list[str]:
             body.update(
                 cells_per_container=1.5e8, donor_code="UCD-DEMO-07", cell_bank="MCB-DEMO-1", passage=4
             )
-        services.create_lot(uow(), gmp, body)
+        creation.create_lot(uow(), gmp, body)
         for test, value in DEMO_RESULTS[material].items():
-            services.record_qc_result(uow(), gmp, lot_number, test, value)
-        services.release_lot(
+            qc.record_qc_result(uow(), gmp, lot_number, test, value)
+        release.release_lot(
             uow(), qa, lot_number, passwords["qa"], "Demo: QC results reviewed and meet specification",
             login_policy(),
         )  # fmt: skip

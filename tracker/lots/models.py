@@ -33,6 +33,7 @@ class Lot(Base):
     )
     qc_results: Mapped[list[QcResult]] = relationship(order_by="QcResult.id", lazy="selectin")
     signatures: Mapped[list[LotSignature]] = relationship(order_by="LotSignature.id", lazy="selectin")
+    follow_ups: Mapped[list[LotFollowUp]] = relationship(order_by="LotFollowUp.id", lazy="selectin")
 
 
 class Container(Base):
@@ -96,3 +97,20 @@ class LotSignature(Base):
     signed_at: Mapped[dt.datetime]
     meaning: Mapped[str] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class LotFollowUp(Base):
+    """A QC test still pending when the lot was released (the study allowing it): `pending` until its late
+    result, then `passed` (the follow-up closes) or `failed` (a deviation and the affected list)."""
+
+    __tablename__ = "lot_follow_up"
+    __table_args__ = (UniqueConstraint("lot_id", "test"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"))
+    test: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(20))
+    opened_at: Mapped[dt.datetime]
+    closed_at: Mapped[dt.datetime | None]
+    result_id: Mapped[int | None] = mapped_column(ForeignKey("qc_result.id"))
+    deviation_id: Mapped[str | None] = mapped_column(String(16))

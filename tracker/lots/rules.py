@@ -19,11 +19,7 @@ SIGNATURE_MOVES = {
     "reject": ("quarantine", "rejected"),
     "recall": ("released", "recalled"),
 }
-DEFAULT_MEANINGS = {
-    "release": "Released: QC results reviewed and meet specification",
-    "reject": "Rejected: not suitable for clinical use",
-    "recall": "Recalled: withdrawn from use",
-}
+# Marked for translation: the signing form shows them in the reader's language as the default it records.
 CLOCK_SKEW = dt.timedelta(minutes=1)
 MAX_CONTAINERS = 500
 MAX_WORD_LENGTH = 80
@@ -136,15 +132,24 @@ def release_blockers(
     status: str = "quarantine",
     expires_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
+    may_be_pending: Iterable[str] = (),
 ) -> list[dict[str, Any]]:
-    """Everything that stops release, in the study's test order; empty when the lot may be released."""
+    """Everything that stops release, in the study's test order; empty when the lot may be released. A test
+    in `may_be_pending` (the study's release with results pending) blocks only when it failed."""
+    pending_allowed = frozenset(may_be_pending)
     blockers: list[dict[str, Any]] = []
     if status != "quarantine":
         blockers.append(
-            {"problem": "status", "message": f"The lot is {status}; only a lot in quarantine can be released"}
+            {
+                "problem": "status",
+                "status": status,
+                "message": f"The lot is {status}; only a lot in quarantine can be released",
+            }
         )
     for spec in study.qc_tests.get(material, ()):
         if spec.test not in latest_results:
+            if spec.test in pending_allowed:
+                continue
             blockers.append(
                 {
                     "problem": "missing",
@@ -169,6 +174,42 @@ def release_blockers(
     return blockers
 
 
+def pending_at_release(
+    study: StudyDefinition,
+    material: str,
+    latest_results: Mapping[str, float | str],
+    may_be_pending: Iterable[str],
+) -> list[str]:
+    """The tests released with no result yet (the study allows them to be pending), in the study's order."""
+    allowed = frozenset(may_be_pending)
+    return [
+        s.test for s in study.qc_tests.get(material, ()) if s.test in allowed and s.test not in latest_results
+    ]
+
+
+# What a released lot's follow-up of a pending test may be: waiting, closed by a pass, or failed.
+FOLLOW_UP_STATES = ("pending", "passed", "failed")
+# A lot's status as people read it: its stored status, or a released lot's follow-up that is still open
+# ("released, results pending") or failed ("released, late result failed").
+DISPOSITIONS = (*LOT_STATUSES, "released_results_pending", "released_result_failed")
+
+
+def disposition(status: str, follow_up_states: Iterable[str]) -> str:
+    """The lot's status as every reader sees it: `released_results_pending` while a test released pending
+    has no result, `released_result_failed` once one failed, else the stored status."""
+    states = set(follow_up_states)
+    if status == "released" and "failed" in states:
+        return "released_result_failed"
+    if status == "released" and "pending" in states:
+        return "released_results_pending"
+    return status
+
+
+def released_with_pending_meaning(meaning: str, pending: Iterable[str]) -> str:
+    """The signature's meaning when tests are pending: it says so and names them."""
+    return f"{meaning} (released with results pending: {', '.join(pending)})"
+
+
 def signature_status_after(status: str, action: str) -> str | None:
     """The lot's status after a signed `action`, or None when the lot is in the wrong state for it."""
     needs, leaves = SIGNATURE_MOVES[action]
@@ -188,10 +229,15 @@ def four_eyes_violated(signer: str, qc_entered_by: Iterable[str]) -> bool:
     return signer in set(qc_entered_by)
 
 
-def lot_unusable_reason(status: str, expires_at: dt.datetime, now: dt.datetime) -> tuple[str, str] | None:
-    """(code, sentence) saying why a lot's containers may not be issued, thawed or used; None if they may."""
+def lot_unusable_reason(
+    status: str, expires_at: dt.datetime, now: dt.datetime, *, late_result_failed: bool = False
+) -> tuple[str, str] | None:
+    """(code, sentence) saying why a lot's containers may not be issued, thawed or used; None if they may.
+    A released lot whose late result (a test released pending) failed may not be used either."""
     if status == "recalled":
         return "lot_recalled", "The lot has been recalled: its containers may not be used"
+    if status == "released" and late_result_failed:
+        return "lot_late_result_failed", "A late QC result of the lot failed: its containers may not be used"
     if status != "released":
         return "lot_not_released", f"The lot is {status}, not released: its containers may not be used"
     if expires_at <= now:
@@ -199,14 +245,22 @@ def lot_unusable_reason(status: str, expires_at: dt.datetime, now: dt.datetime) 
     return None
 
 
+def late_result_failed(lot: Any) -> bool:
+    """Whether a test the lot was released without has since failed (its follow-up is `failed`)."""
+    return any(getattr(f, "state", None) == "failed" for f in getattr(lot, "follow_ups", ()))
+
+
 def lot_usable(lot: LotLike, now: dt.datetime) -> bool:
     """Released, not recalled and not expired."""
-    return lot_unusable_reason(lot.status, lot.expires_at, now) is None
+    return (
+        lot_unusable_reason(lot.status, lot.expires_at, now, late_result_failed=late_result_failed(lot))
+        is None
+    )
 
 
 def ensure_lot_usable(lot: LotLike, now: dt.datetime) -> None:
     """Raises Conflict with `lot_not_released`, `lot_expired` or `lot_recalled` when the lot is not usable."""
-    refusal = lot_unusable_reason(lot.status, lot.expires_at, now)
+    refusal = lot_unusable_reason(lot.status, lot.expires_at, now, late_result_failed=late_result_failed(lot))
     if refusal is not None:
         code, message = refusal
         raise Conflict(message, code=code)

@@ -12,7 +12,13 @@ from tracker.blinding import BLINDED_CONTAINER_COUNTS
 from tracker.custody.rules import CONTAINER_HANDOFF_ACTIONS, CONTAINER_STATUSES
 from tracker.custody.schemas import CustodyEventOut
 from tracker.db import MAX_SQL_INTEGER
-from tracker.lots.rules import LOT_NUMBER_PATTERN, LOT_STATUSES, MAX_CONTAINERS
+from tracker.lots.rules import (
+    DISPOSITIONS,
+    FOLLOW_UP_STATES,
+    LOT_NUMBER_PATTERN,
+    LOT_STATUSES,
+    MAX_CONTAINERS,
+)
 from tracker.studies.definition import MATERIALS
 
 _PLACE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,39}$", error="use letters, digits, space . _ / -")
@@ -186,12 +192,58 @@ class SignatureOut(Schema):
     signed_at = fields.AwareDateTime(required=True)
     meaning = fields.String(required=True)
     reason = fields.String(allow_none=True)
+    results_pending = fields.List(
+        fields.String(),
+        metadata={"description": "tests released without their result (the study allowing it)"},
+    )
+    disposition = fields.String(
+        validate=validate.OneOf(DISPOSITIONS),
+        metadata={
+            "description": "the status as people read it: released_results_pending while a test is pending"
+        },
+    )
+
+
+class FollowUpOut(Schema):
+    test = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(FOLLOW_UP_STATES))
+    opened_at = fields.AwareDateTime(required=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    result_id = fields.Integer(allow_none=True)
+    deviation_id = fields.String(allow_none=True)
+
+
+class AffectedBag(Schema):
+    bag_id = fields.String(required=True)
+    participant_id = fields.String(required=True)
+    randomization_code = fields.String(required=True)
+    status = fields.String(required=True)
+
+
+class AffectedContainer(Schema):
+    container_id = fields.String(required=True)
+    status = fields.String(required=True)
+
+
+class AffectedOut(Schema):
+    """What a lot touched, as the reader may see it: containers for readers of lots; bags for unblinded
+    readers only; participants for unblinded readers and the investigator (named as safety code-breaks)."""
+
+    lot_number = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(DISPOSITIONS))
+    follow_ups = fields.List(fields.Nested(FollowUpOut), required=True)
+    containers = fields.List(fields.Nested(AffectedContainer), allow_none=True)
+    bags = fields.List(fields.Nested(AffectedBag), allow_none=True)
+    participants = fields.List(fields.String(), allow_none=True)
 
 
 class _Lot(Schema):
     lot_number = fields.String(required=True)
     material = fields.String(required=True)
     status = fields.String(required=True)
+    disposition = fields.String(validate=validate.OneOf(DISPOSITIONS))
+    results_pending = fields.List(fields.String())
+    follow_ups = fields.List(fields.Nested(FollowUpOut))
     manufactured_at = fields.AwareDateTime(required=True)
     expires_at = fields.AwareDateTime(required=True)
     expired = fields.Boolean()
@@ -225,6 +277,8 @@ class _LotSummary(Schema):
     lot_number = fields.String(required=True)
     material = fields.String(required=True)
     status = fields.String(required=True)
+    disposition = fields.String(validate=validate.OneOf(DISPOSITIONS))
+    results_pending = fields.List(fields.String())
     manufactured_at = fields.AwareDateTime()
     expires_at = fields.AwareDateTime()
     expired = fields.Boolean()
@@ -259,3 +313,35 @@ class HandoffBlinded(CustodyEventOut):
 
 class HandoffUnblinded(CustodyEventOut):
     container = fields.Nested(ContainerUnblinded, required=True)
+
+
+class QuarantineDecisionIn(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(("release", "destroy")))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1024))
+    meaning = fields.String(validate=validate.Length(min=1, max=500))
+
+
+class QuarantineOut(Schema):
+    """A container's quarantine after a temperature excursion of its storage unit (containers in the lab's
+    store only), and QA's signed decision once made."""
+
+    container_id = fields.String(required=True)
+    lot_number = fields.String(required=True)
+    unit_id = fields.String(required=True)
+    excursion_start = fields.AwareDateTime(required=True)
+    excursion_end = fields.AwareDateTime(required=True)
+    deviation_id = fields.String(allow_none=True)
+    quarantined_at = fields.AwareDateTime(required=True)
+    waiting_hours = fields.Float(allow_none=True, metadata={"description": "hours waiting for QA's decision"})
+    decision = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    meaning = fields.String(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    decided_by_name = fields.String(allow_none=True, metadata={"description": "printed name (21 CFR 11.50)"})
+    decided_at = fields.AwareDateTime(allow_none=True)
+    status = fields.String(metadata={"description": "the container's status after the decision"})
+
+
+class QuarantineList(Schema):
+    items = fields.List(fields.Nested(QuarantineOut), required=True)

@@ -1,7 +1,6 @@
-"""Alembic environment: runs on the connection the app hands it, one migrator at a time."""
+"""Alembic environment: runs on the connection tracker.schema.migrate hands it, holding the migration lock."""
 
 from alembic import context
-from sqlalchemy import text
 
 from tracker.models import Base
 
@@ -14,8 +13,6 @@ context.configure(
     compare_type=True,
     transaction_per_migration=False,
 )
+# tracker.schema.migrate has begun the transaction and holds the migration lock.
 with context.begin_transaction():
-    if connection.dialect.name == "postgresql":
-        # Two processes starting at once must not both migrate.
-        connection.execute(text("SELECT pg_advisory_xact_lock(827366)"))
     context.run_migrations()

@@ -18,7 +18,7 @@ from tracker.notifications.models import Notification
 
 log = logging.getLogger(__name__)
 
-AUDIENCES = ("qa", "sponsor", "statistician")
+AUDIENCES = ("qa", "sponsor", "statistician", "investigator", "gmp")
 
 
 def queue_notification(session: Session, kind: str, audience: str, subject: str, body: str) -> Notification:

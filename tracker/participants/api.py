@@ -6,17 +6,17 @@ from flask import g
 
 from tracker.notifications.mail import dispatch_in_background
 from tracker.participants import services
+from tracker.participants.responses import code_breaks_csv_response
 from tracker.participants.schemas import (
     CodeBreakReport,
-    CodeBreakRow,
     Enrolled,
     EnrolRequest,
     ParticipantBlinded,
     ParticipantUnblinded,
+    SafetyCodeBreakList,
     Unblinded,
     UnblindRequest,
 )
-from tracker.reports.csvfile import csv_response
 from tracker.web.api import answer, api_blueprint, endpoint
 from tracker.web.context import login_policy, reader, uow
 
@@ -62,22 +62,15 @@ def code_breaks():
     return answer(CodeBreakReport(), {"items": services.code_break_report(reader())})
 
 
-def _cell(value: str) -> str:
-    # A free-text reason must not run as a formula when the report is opened in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @endpoint(bp, "/reports/code-breaks.csv", "GET", roles=("qa", "admin"), summary="Every code-break as CSV",
           answers={200: "text/csv"})  # fmt: skip
 def code_breaks_csv():
     return code_breaks_csv_response()
 
 
-def code_breaks_csv_response():  # noqa: ANN201 - shared with the reports page
-    rows = [
-        {key: _cell(value) for key, value in row.items()}
-        for row in CodeBreakRow(many=True).dump(services.code_break_report(reader()))
-    ]
-    return csv_response(
-        ("participant_id", "broken_by", "broken_at", "reason"), rows, "code-breaks.csv", g.actor
-    )
+@endpoint(bp, "/code-breaks/safety", "GET", roles=("investigator",),
+          summary="The safety code-breaks the system made after a late QC result failed: the participants "
+                  "given or allocated the failed product; never the arm",
+          answers={200: SafetyCodeBreakList})  # fmt: skip
+def safety_code_breaks():
+    return answer(SafetyCodeBreakList(), {"items": services.safety_code_breaks(reader())})

@@ -5,9 +5,9 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from tracker import blinding
-from tracker.doses.schemas import BagBlinded, BagUnblinded
-from tracker.infusions.schemas import InfusionAnswer
 from tracker.participants.rules import MAX_REASON_LENGTH
+from tracker.pharmacy.schemas import BagBlinded, BagUnblinded
+from tracker.ward.schemas import InfusionAnswer
 
 MAX_CRITERIA = 200
 
@@ -87,7 +87,8 @@ class UnblindRequest(Schema):
 
 class Unblinded(Schema):
     participant_id = fields.String(required=True)
-    arm = fields.String(required=True)
+    arm = fields.String(required=True, metadata={"description": "The arm the participant was allocated to"})
+    infused = fields.Boolean(required=True, metadata={"description": "Whether the participant was infused"})
     broken_at = fields.AwareDateTime()
 
 
@@ -96,7 +97,23 @@ class CodeBreakRow(Schema):
     broken_by = fields.String(required=True)
     broken_at = fields.AwareDateTime(required=True)
     reason = fields.String(required=True)
+    kind = fields.String(metadata={"description": "emergency (an investigator's) or safety (the system's)"})
 
 
 class CodeBreakReport(Schema):
     items = fields.List(fields.Nested(CodeBreakRow), required=True)
+
+
+class SafetyCodeBreakRow(Schema):
+    """A participant named to the investigator by the system because a late QC result of the product given
+    failed: who, when, why; never the arm (that stays behind the investigator's signed code-break)."""
+
+    participant_id = fields.String(required=True)
+    broken_at = fields.AwareDateTime(required=True)
+    reason = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "always safety"})
+    triggered_by = fields.String(required=True, metadata={"description": "always system"})
+
+
+class SafetyCodeBreakList(Schema):
+    items = fields.List(fields.Nested(SafetyCodeBreakRow), required=True)

@@ -3,29 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.audit.services import record_event
-from tracker.db import UnitOfWork, utcnow
-from tracker.doses.services import latest_bag_of
+from tracker.db import UnitOfWork, conflict_on_integrity_error, utcnow
 from tracker.errors import Conflict, Forbidden, Invalid, NotFound
-from tracker.infusions.services import infusion_of_participant
 from tracker.notifications.services import queue_notification
 from tracker.participants import rules
-from tracker.participants.models import CodeBreak, Participant
+from tracker.participants.models import CodeBreak
+from tracker.pharmacy.bags import latest_bag_of
 from tracker.randomization import allocation
-from tracker.randomization.models import RandomizationCode
-from tracker.roles import Actor
+from tracker.randomization.models import Participant, RandomizationCode, same_participant
+from tracker.roles import SYSTEM, Actor
 from tracker.studies.definition import StudyDefinition
 from tracker.studies.services import current_study
 from tracker.timing import check_happened
+from tracker.translation import N_
 from tracker.users.services import LoginPolicy, reauthenticate
+from tracker.ward.services import infusion_of_participant
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,18 @@ def _next_unused_code(session: Session, stratum: str) -> str | None:
     ).scalar_one_or_none()
 
 
+def used_codes_by_stratum(session: Session, list_id: int) -> dict[str, int]:
+    """How many codes of a randomization list each stratum has given to participants."""
+    return dict(
+        session.execute(
+            select(RandomizationCode.stratum, func.count())
+            .join(Participant, Participant.randomization_code == RandomizationCode.code)
+            .where(RandomizationCode.list_id == list_id)
+            .group_by(RandomizationCode.stratum)
+        ).all()
+    )
+
+
 @dataclass(frozen=True)
 class EnrolmentCheck:
     """What enrolment would do, decided before anything is stored: the stratum and the judged checklist."""
@@ -123,25 +135,27 @@ def _judge_eligibility(
     if eligibility is None:
         if study.eligibility.checklist_required:
             raise Invalid(
-                "This study requires the eligibility checklist: answer every criterion",
+                N_("This study requires the eligibility checklist: answer every criterion"),
                 code="eligibility_incomplete",
                 details=_missing_details(study.eligibility.criteria),
             )
         return None
     assessment = rules.assess_eligibility(study.eligibility, eligibility)
     if assessment.invalid:
-        raise Invalid("Some eligibility answers cannot be read", details=assessment.invalid)
+        raise Invalid(N_("Some eligibility answers cannot be read"), details=assessment.invalid)
     if assessment.missing:
         names = ", ".join(c.key for c in assessment.missing)
         raise Invalid(
-            f"The eligibility checklist is incomplete: {names} not answered",
+            N_("The eligibility checklist is incomplete: %(criteria)s not answered"),
+            params={"criteria": names},
             code="eligibility_incomplete",
             details=_missing_details(assessment.missing),
         )
     if assessment.failed:
         names = "; ".join(r.refusal for r in assessment.failed)
         raise Invalid(
-            f"Not eligible, not randomized: {names}",
+            N_("Not eligible, not randomized: %(criteria)s"),
+            params={"criteria": names},
             code="not_eligible",
             details={r.key: [r.refusal] for r in assessment.failed},
         )
@@ -153,19 +167,20 @@ def _judge_stratum(
 ) -> tuple[str, dt.timedelta | None]:
     if stratum is not None and stratum not in study.stratum_codes:
         raise Invalid(
-            f"Unknown stratum {stratum!r}",
+            N_("Unknown stratum '%(stratum)s'"),
+            params={"stratum": stratum},
             code="unknown_stratum",
             details={"stratum": [f"must be one of: {', '.join(study.stratum_codes)}"]},
         )
     if onset_at is None:
         if study.eligibility.onset_required:
             raise Invalid(
-                "This study derives the stratum from the stroke onset: give onset_at",
+                N_("This study derives the stratum from the stroke onset: give onset_at"),
                 details={"onset_at": ["required by this study: the date and time of stroke onset"]},
             )
         if stratum is None:
             raise Invalid(
-                "Give the stratum, or the stroke onset to derive it from",
+                N_("Give the stratum, or the stroke onset to derive it from"),
                 details={"stratum": ["Missing data for required field."]},
             )
         return stratum, None
@@ -177,14 +192,21 @@ def _judge_stratum(
         start, end = rules.window_of(study.strata[0])[0], rules.window_of(study.strata[-1])[1]
         windows = f"{rules.describe_span(start)} to {rules.describe_span(end)}"
         raise Invalid(
-            f"The onset lies {said} before randomization: outside every stratum window ({windows})",
+            N_(
+                "The onset lies %(interval)s before randomization: outside every stratum window "
+                "(%(start)s to %(end)s)"
+            ),
+            params={"interval": said, "start": rules.describe_span(start), "end": rules.describe_span(end)},
             code="onset_outside_strata",
             details={"onset_at": [f"{said} before randomization; the strata cover {windows}"]},
         )
     if stratum is not None and stratum != derived.code:
         raise Invalid(
-            f"Stratum {stratum} disagrees with the onset: {said} from onset to randomization is stratum "
-            f"{derived.code} ({derived.label})",
+            N_(
+                "Stratum %(stratum)s disagrees with the onset: %(interval)s from onset to randomization is "
+                "stratum %(derived)s (%(label)s)"
+            ),
+            params={"stratum": stratum, "interval": said, "derived": derived.code, "label": derived.label},
             code="stratum_disagrees_with_onset",
             details={
                 "stratum": [f"the onset gives stratum {derived.code} ({derived.label}), not {stratum}"],
@@ -212,7 +234,7 @@ def _clean_id(participant_id: str) -> str:
     participant_id = participant_id.strip()
     problems = rules.participant_id_problems(participant_id)
     if problems:
-        raise Invalid("The participant ID is not valid", details={"participant_id": problems})
+        raise Invalid(N_("The participant ID is not valid"), details={"participant_id": problems})
     return participant_id
 
 
@@ -229,7 +251,7 @@ def check_enrolment(
     with uow:
         check = _check(current_study(uow.session), participant_id, stratum, onset_at, eligibility, utcnow())
         if _participant(uow.session, participant_id) is not None:
-            raise Conflict(f"Participant {participant_id} is already enrolled", code="participant_exists")
+            raise _already_enrolled(participant_id)
         return check
 
 
@@ -265,7 +287,7 @@ def enrol_participant(
         check = _check(study, participant_id, stratum, onset_at, eligibility, utcnow())
         stratum = check.stratum
         if _participant(uow.session, participant_id) is not None:
-            raise Conflict(f"Participant {participant_id} is already enrolled", code="participant_exists")
+            raise _already_enrolled(participant_id)
         _lock_stratum(uow.session, stratum)
         randomized_at = utcnow()
         if onset_at is not None:
@@ -282,7 +304,10 @@ def enrol_participant(
             )  # fmt: skip
             uow.commit()
             raise Conflict(
-                f"Stratum {stratum} has no unused randomization code; the statistician has been notified",
+                N_(
+                    "Stratum %(stratum)s has no unused randomization code; the statistician has been notified"
+                ),
+                params={"stratum": stratum},
                 code="stratum_exhausted",
             )
         record = None if check.assessment is None else _eligibility_record(study, check.assessment)
@@ -291,12 +316,10 @@ def enrol_participant(
             randomized_at=randomized_at, enrolled_by=actor.username, onset_at=onset_at, eligibility=record,
         )  # fmt: skip
         uow.session.add(participant)
-        try:
+        with conflict_on_integrity_error(
+            Conflict(f"Participant {participant_id} is already enrolled", code="participant_exists")
+        ):
             uow.session.flush()
-        except IntegrityError:
-            raise Conflict(
-                f"Participant {participant_id} is already enrolled", code="participant_exists"
-            ) from None
         after: dict[str, Any] = {
             "participant_id": participant_id, "stratum": stratum, "randomization_code": code,
             "randomized_at": participant.randomized_at,
@@ -314,16 +337,26 @@ def enrol_participant(
         return _view(participant)
 
 
+def _already_enrolled(participant_id: str) -> Conflict:
+    return Conflict(
+        N_("Participant %(participant)s is already enrolled"), params={"participant": participant_id},
+        code="participant_exists",
+    )  # fmt: skip
+
+
 def _participant(session: Session, participant_id: str) -> Participant | None:
     return session.execute(
-        select(Participant).where(Participant.participant_id == participant_id)
+        select(Participant).where(same_participant(Participant.participant_id, participant_id))
     ).scalar_one_or_none()
 
 
 def _existing(session: Session, participant_id: str) -> Participant:
     participant = _participant(session, participant_id)
     if participant is None:
-        raise NotFound(f"No participant {participant_id}", code="unknown_participant")
+        raise NotFound(
+            N_("No participant %(participant)s"), params={"participant": participant_id},
+            code="unknown_participant",
+        )  # fmt: skip
     return participant
 
 
@@ -352,6 +385,8 @@ class CodeBreakResult:
     participant_id: str
     arm: str
     broken_at: dt.datetime
+    # Whether the participant was infused: the arm is what was allocated, not what a body received.
+    infused: bool
 
 
 def break_code(
@@ -359,10 +394,10 @@ def break_code(
 ) -> CodeBreakResult:
     """Emergency unblinding of ONE participant: a signed act (password again) with a written reason."""
     if not rules.may_break_code(actor.role):
-        raise Forbidden("Only an investigator may break the code", code="wrong_role")
+        raise Forbidden(N_("Only an investigator may break the code"), code="wrong_role")
     problems = rules.code_break_problems(reason)
     if problems:
-        raise Invalid("The code-break needs a reason", details=problems)
+        raise Invalid(N_("The code-break needs a reason"), details=problems)
     reason = reason.strip()
     with uow:
         _existing(uow.session, participant_id)
@@ -371,12 +406,14 @@ def break_code(
         participant = _existing(uow.session, participant_id)
         arm = allocation.arm_of(uow.session, actor, participant.randomization_code, code_break_reason=reason)
         broken_at = utcnow()
+        infused = infusion_of_participant(uow.session, participant.participant_id) is not None
         uow.session.add(
             CodeBreak(
                 participant_pk=participant.id, broken_by=actor.username, broken_at=broken_at, reason=reason
             )
         )
         # The event says that an arm was revealed, never which: blinded QA reads this trail.
+        participant_id = participant.participant_id
         record_event(
             uow.session, actor, "unblind", "participant", participant_id,
             after={"arm_revealed": True, "randomization_code": participant.randomization_code,
@@ -394,7 +431,7 @@ def break_code(
                 "This message does not name the arm.",
             )  # fmt: skip
         uow.commit()
-    return CodeBreakResult(participant_id, arm, broken_at)
+    return CodeBreakResult(participant.participant_id, arm, broken_at, infused)
 
 
 @dataclass(frozen=True)
@@ -403,14 +440,79 @@ class CodeBreakEntry:
     broken_by: str
     broken_at: dt.datetime
     reason: str
+    kind: str = "emergency"  # or "safety": made by the system after a late QC result failed
 
 
 def code_break_report(uow: UnitOfWork) -> list[CodeBreakEntry]:
     """Every code-break, oldest first: who, when, why and which participant. Never the arm."""
     with uow:
         rows = uow.session.execute(
-            select(Participant.participant_id, CodeBreak.broken_by, CodeBreak.broken_at, CodeBreak.reason)
+            select(
+                Participant.participant_id,
+                CodeBreak.broken_by,
+                CodeBreak.broken_at,
+                CodeBreak.reason,
+                CodeBreak.kind,
+            )
             .join(Participant, Participant.id == CodeBreak.participant_pk)
             .order_by(CodeBreak.broken_at, CodeBreak.id)
         ).all()
         return [CodeBreakEntry(*row) for row in rows]
+
+
+SYSTEM_TRIGGER = "system"
+
+
+def safety_code_break(session: Session, participant_ids: Sequence[str], reason: str) -> None:
+    """Name each participant to the investigator as a SAFETY code-break (inside the caller's transaction):
+    made by the system, because patient safety overrides blinding (a late QC result of the product given
+    failed). It discloses that the participant was given or allocated the failed product, not the arm; the
+    arm stays behind the investigator's own signed code-break. One per participant and reason."""
+    broken_at = utcnow()
+    for participant_id in participant_ids:
+        participant = _participant(session, participant_id)
+        if participant is None:
+            continue
+        exists = session.execute(
+            select(CodeBreak.id).where(
+                CodeBreak.participant_pk == participant.id,
+                CodeBreak.kind == "safety",
+                CodeBreak.reason == reason,
+            )
+        ).first()
+        if exists is not None:
+            continue
+        session.add(
+            CodeBreak(
+                participant_pk=participant.id, broken_by=SYSTEM.username, broken_at=broken_at, reason=reason,
+                kind="safety",
+            )
+        )  # fmt: skip
+        session.flush()
+        record_event(
+            session, SYSTEM, "unblind", "participant", participant.participant_id,
+            after={"arm_revealed": False, "kind": "safety", "triggered_by": SYSTEM_TRIGGER,
+                   "randomization_code": participant.randomization_code},
+            reason=reason,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SafetyCodeBreakEntry:
+    participant_id: str
+    broken_at: dt.datetime
+    reason: str
+    kind: str = "safety"
+    triggered_by: str = SYSTEM_TRIGGER
+
+
+def safety_code_breaks(uow: UnitOfWork) -> list[SafetyCodeBreakEntry]:
+    """The safety code-breaks the system made, oldest first: the investigator's list. Never the arm."""
+    with uow:
+        rows = uow.session.execute(
+            select(Participant.participant_id, CodeBreak.broken_at, CodeBreak.reason)
+            .join(Participant, Participant.id == CodeBreak.participant_pk)
+            .where(CodeBreak.kind == "safety")
+            .order_by(CodeBreak.broken_at, CodeBreak.id)
+        ).all()
+        return [SafetyCodeBreakEntry(*row) for row in rows]

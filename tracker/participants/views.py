@@ -9,12 +9,12 @@ from typing import Any
 from flask import Blueprint, g, render_template, request
 from flask_babel import gettext
 
-from tracker.custody.bags import bag_custody
 from tracker.errors import DomainError, Invalid
 from tracker.notifications.mail import dispatch_in_background
 from tracker.participants import rules, services
+from tracker.pharmacy.handoffs import bag_custody
 from tracker.studies.definition import StudyDefinition
-from tracker.studies.services import current_study
+from tracker.studies.services import study_definition
 from tracker.web.context import login_policy, reader, uow
 from tracker.web.filters import site_zone
 from tracker.web.guard import requires
@@ -25,8 +25,7 @@ FIELD_PREFIX = "elig_"  # criterion inputs are named elig_<key>, apart from the 
 
 
 def _study() -> StudyDefinition:
-    with reader() as work:
-        return current_study(work.session)
+    return study_definition(reader())
 
 
 def _windows(study: StudyDefinition) -> dict[str, str]:
@@ -178,4 +177,6 @@ def code_break():
         dispatch_in_background()
         # Shown once: the page is not cached (Cache-Control: no-store) and no page shows it again.
         return render_template("participants/code_break.html", step="done", result=result, **context)
-    return render_template("participants/code_break.html", step="start", **context)
+    # The safety code-breaks the system made (a late QC result failed): listed under the form.
+    safety = services.safety_code_breaks(reader())
+    return render_template("participants/code_break.html", step="start", safety=safety, **context)

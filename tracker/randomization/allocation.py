@@ -16,6 +16,7 @@ from tracker.db import Base
 from tracker.errors import Forbidden, NotFound
 from tracker.randomization.models import RandomizationCode
 from tracker.roles import SYSTEM, Actor
+from tracker.translation import N_
 
 READERS = UNBLINDED_ROLES  # who may read an arm: the one declaration (tracker/blinding.py)
 WRITERS = frozenset({"statistician"})
@@ -53,8 +54,21 @@ def arm_of(session: Session, actor: Actor, code: str, *, code_break_reason: str 
         raise _refuse()
     arm = session.execute(select(Allocation.arm).where(Allocation.code == code)).scalar_one_or_none()
     if arm is None:
-        raise NotFound(f"No randomization code {code}", code="unknown_randomization_code")
+        raise NotFound(
+            N_("No randomization code %(code)s"), params={"code": code}, code="unknown_randomization_code"
+        )
     return arm
+
+
+def arms_of(session: Session, actor: Actor, codes: Iterable[str]) -> dict[str, str]:
+    """The arms of many codes in one query (a worklist): for unblinded roles only."""
+    if actor.role not in READERS:
+        raise _refuse()
+    wanted = set(codes)
+    if not wanted:
+        return {}
+    query = select(Allocation.code, Allocation.arm).where(Allocation.code.in_(wanted))
+    return {code: arm for code, arm in session.execute(query)}
 
 
 def arm_counts(session: Session, actor: Actor) -> dict[tuple[int, str], dict[str, int]]:
@@ -75,7 +89,7 @@ def arm_counts(session: Session, actor: Actor) -> dict[tuple[int, str], dict[str
 def list_with_arms(session: Session, actor: Actor, list_id: int) -> list[tuple[str, str, str]]:
     """(code, stratum, arm) of one list in list order: for the statistician only (export, then verify)."""
     if actor.role not in EXPORTERS:
-        raise Forbidden("Only the statistician may export a list with its arms", code="arm_hidden")
+        raise Forbidden(N_("Only the statistician may export a list with its arms"), code="arm_hidden")
     return [
         tuple(row)
         for row in session.execute(

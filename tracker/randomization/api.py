@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, g, request
+from flask import g, request
 
-from tracker.errors import DomainError, Invalid, NotFound
+from tracker.errors import DomainError, Invalid
 from tracker.randomization import services
-from tracker.randomization.schemas import GenerateRequest, ListOut, ListPage
+from tracker.randomization.responses import csv_download, list_id_of
+from tracker.randomization.schemas import GenerateRequest, ListOut, ListPage, ListPreviewOut
 from tracker.web.api import answer, api_blueprint, endpoint
 from tracker.web.context import reader, uow
 
@@ -47,24 +48,18 @@ def import_list():
     return answer(ListOut(), summary, 201)
 
 
+@endpoint(bp, "/randomization/lists/preview", "POST", roles=("statistician",),
+          summary="Read a list file as the import would, without storing it: rows and arms per stratum, "
+          "every problem by line (same body as the import)", answers={200: ListPreviewOut})  # fmt: skip
+def preview_list():
+    return answer(ListPreviewOut(), services.preview_list(reader(), _uploaded_bytes()))
+
+
 @endpoint(bp, "/randomization/lists", "GET", roles=("statistician",),
           summary="Lists: commitment, salt, codes used per stratum and arm counts",
           answers={200: ListPage})  # fmt: skip
 def lists():
     return answer(ListPage(), {"items": services.list_status(reader(), g.actor)})
-
-
-def list_id_of(text: str) -> int:
-    if not text.isdigit() or len(text) > 10:
-        raise NotFound(f"No randomization list {text}", code="unknown_list")
-    return int(text)
-
-
-def csv_download(data: bytes, list_id: int) -> Response:
-    response = Response(data, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f"attachment; filename=randomization-list-{list_id}.csv"
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @endpoint(bp, "/randomization/lists/<list_id>/export.csv", "GET", roles=("statistician",),

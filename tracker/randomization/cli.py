@@ -32,6 +32,19 @@ def _report(summary: services.ListSummary, verb: str) -> None:
     click.echo(f"Commitment (SHA-256): {summary.commitment}")
 
 
+def _preview(preview: services.ListPreview) -> None:
+    # Codes per stratum only: the command line prints nothing that reveals an arm.
+    for stratum in preview.strata:
+        click.echo(f"  stratum {stratum.stratum}: {stratum.rows} codes")
+    for where, problems in preview.problems.items():
+        for problem in problems:
+            click.echo(f"  {where}: {problem}", err=True)
+    if not preview.importable:
+        click.echo(f"Refused: {preview.rows} rows read; nothing would be stored.", err=True)
+        sys.exit(1)
+    click.echo(f"Would import {preview.rows} codes; nothing was stored (run without --preview to import).")
+
+
 def _block_sizes(_ctx: click.Context, _param: click.Parameter, value: str) -> list[int]:
     try:
         return [int(part) for part in value.split(",") if part.strip()]
@@ -45,9 +58,15 @@ def register_randomization_cli(app: Flask) -> None:
 
     @group.command("import")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    def import_command(file: Path) -> None:
+    @click.option(
+        "--preview", is_flag=True, help="Check the file and count its codes per stratum; store nothing."
+    )
+    def import_command(file: Path, preview: bool) -> None:
         """Load a list (header randomization_code,stratum,arm); any bad row refuses the whole file."""
         try:
+            if preview:
+                _preview(services.preview_list(reader(), file.read_bytes()))
+                return
             summary = services.import_list(uow(), SYSTEM, file.read_bytes())
         except DomainError as exc:
             _fail(exc)

@@ -1,13 +1,19 @@
-"""Randomization lists and their codes. The arm of a code lives apart, in `allocation.py` only."""
+"""Randomization lists, their codes and the participants who hold them. The arm of a code lives apart, in
+`allocation.py` only; a participant holds a code, never an arm.
+
+The participant row is here, below the bag's path, because the pharmacy and the ward look participants up;
+enrolling them and showing their record is the participants feature's business."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from tracker.db import Base
+from tracker.text import participant_key
 
 
 class RandomizationList(Base):
@@ -34,7 +40,41 @@ class RandomizationCode(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(16), unique=True)
+    # As the list's author wrote it (see rules.CODE_PATTERN); unique regardless of case (the index below).
+    code: Mapped[str] = mapped_column(String(32), unique=True)
     list_id: Mapped[int] = mapped_column(ForeignKey("randomization_list.id"))
     position: Mapped[int]
     stratum: Mapped[str] = mapped_column(String(8))
+
+
+Index("uq_randomization_code_code_key", func.upper(RandomizationCode.code), unique=True)
+
+
+class Participant(Base):
+    __tablename__ = "participant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[str] = mapped_column(String(40), unique=True)
+    stratum: Mapped[str] = mapped_column(String(8))
+    randomization_code: Mapped[str] = mapped_column(ForeignKey("randomization_code.code"), unique=True)
+    randomized_at: Mapped[dt.datetime]
+    enrolled_by: Mapped[str] = mapped_column(String(64))
+    # Stroke onset as the investigator gave it; when present, the stratum was derived from it.
+    onset_at: Mapped[dt.datetime | None]
+    # The checklist as asked and answered at enrolment (each criterion's text, requirement, answer), if given.
+    eligibility: Mapped[dict[str, Any] | None]
+
+
+# One participant per ID whatever its case: the ID is kept as first enrolled, compared in upper case.
+Index("uq_participant_participant_key", func.upper(Participant.participant_id), unique=True)
+
+
+def same_participant(column: InstrumentedAttribute[str], participant_id: str) -> ColumnElement[bool]:
+    """`column` names the participant `participant_id` names, however either is cased or padded."""
+    return func.upper(column) == participant_key(participant_id)
+
+
+def same_code(column: InstrumentedAttribute[str], code: str) -> ColumnElement[bool]:
+    """`column` holds the randomization code `code` names, however it is cased or padded (codes are kept as
+    their list wrote them and unique regardless of case)."""
+    return func.upper(column) == (code or "").strip().upper()

@@ -9,11 +9,16 @@ import json
 import random
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from tracker.text import code_key, unneutralised_cell
 
 CSV_HEADER = ("randomization_code", "stratum", "arm")
-# One fixed format for every list: "R" and six characters, random, so a code shows neither arm nor stratum.
-CODE_PATTERN = re.compile(r"^R[0-9A-Z]{6}$")
+# A code is whatever the list's author wrote, kept exactly: a site cannot choose the statistician's codes.
+# Unique regardless of case; a study may narrow the rule (its definition's `randomization.code_pattern`).
+CODE_PATTERN = re.compile(r"[A-Za-z0-9._/-]{1,32}")
+CODE_RULE = "1–32 letters, digits, '-', '_', '.' or '/'"
+# The generator's own codes: "R" and six characters, random, so a code shows neither arm nor stratum.
 # Generated codes avoid characters people confuse when reading them aloud (0/O, 1/I).
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
@@ -99,12 +104,22 @@ def generate_allocation(
 
 
 def new_code(draw: Callable[[str], str], taken: set[str]) -> str:
-    """A code in the fixed format not yet in `taken`; `draw(alphabet)` picks one character."""
+    """A generated code whose key (see `code_key`) is not yet in `taken`; `draw(alphabet)` picks one
+    character."""
     while True:
         code = "R" + "".join(draw(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if code not in taken:
-            taken.add(code)
+        if code_key(code) not in taken:
+            taken.add(code_key(code))
             return code
+
+
+def code_problem(code: str, study_pattern: str | None = None) -> str | None:
+    """Why `code` cannot be a randomization code (of a study narrowing the rule), or None."""
+    if not CODE_PATTERN.fullmatch(code):
+        return f"code {code!r} is not {CODE_RULE}"
+    if study_pattern is not None and not re.fullmatch(study_pattern, code):
+        return f"code {code!r} does not match the study's code pattern {study_pattern}"
+    return None
 
 
 # --- validating an imported list --------------------------------------------------------------
@@ -114,52 +129,79 @@ def new_code(draw: Callable[[str], str], taken: set[str]) -> str:
 class ParsedList:
     rows: list[ListRow]
     problems: dict[str, list[str]]
+    # Every row that could be read, problems or not: what the import page previews.
+    read: list[ListRow] = field(default_factory=list)
+
+
+def _cells(line: list[str]) -> list[str]:
+    """A line's cells as the author meant them: spreadsheets pad cells with spaces, and a file this app wrote
+    carries a ' before a cell that would start a formula (a code may begin with '-')."""
+    return [unneutralised_cell(cell.strip()) for cell in line]
 
 
 def parse_list_csv(
-    data: bytes, strata: Sequence[str], arms: Sequence[str], stored_codes: set[str]
+    data: bytes,
+    strata: Sequence[str],
+    arms: Sequence[str],
+    stored_codes: set[str],
+    code_pattern: str | None = None,
 ) -> ParsedList:
-    """Every row of a list file, and every problem keyed by 'line N' (or 'file'); any problem refuses all."""
+    """Every row of a list file, and every problem keyed by 'line N' (or 'file'); any problem refuses all.
+
+    Files saved by spreadsheets read as their authors see them: a UTF-8 byte-order mark, CRLF line ends,
+    spaces around cells and blank lines are fine. `stored_codes` holds the stored codes' keys (`code_key`):
+    a code is unique regardless of case."""
     problems: dict[str, list[str]] = {}
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return ParsedList([], {"file": [f"is not UTF-8 text (byte {exc.start + 1} cannot be decoded)"]})
     try:
-        lines = list(csv.reader(io.StringIO(text, newline="")))
+        lines = [
+            (number, _cells(line))
+            for number, line in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
+        ]
     except csv.Error as exc:
         return ParsedList([], {"file": [f"is not a readable CSV file ({exc})"]})
+    lines = [(number, cells) for number, cells in lines if any(cells)]
     if not lines:
         return ParsedList([], {"file": ["is empty: it needs the header and at least one row"]})
-    if tuple(lines[0]) != CSV_HEADER:
-        problems["line 1"] = [f"the header must be exactly {','.join(CSV_HEADER)}"]
+    header_line, header = lines[0]
+    if tuple(header) != CSV_HEADER:
+        problems[f"line {header_line}"] = [f"the header must be exactly {','.join(CSV_HEADER)}"]
     rows: list[ListRow] = []
     first_line_of: dict[str, int] = {}
-    for number, fields in enumerate(lines[1:], start=2):
-        found = _row_problems(fields, strata, arms)
+    for number, cells in lines[1:]:
+        found = _row_problems(cells, strata, arms, code_pattern)
         if not found:
-            row = ListRow(*fields)
-            if row.code in stored_codes:
+            row = ListRow(*cells)
+            key = code_key(row.code)
+            if key in stored_codes:
                 found.append(f"code {row.code} is already stored: codes are only appended, never rewritten")
-            elif row.code in first_line_of:
-                found.append(f"code {row.code} repeats line {first_line_of[row.code]}")
+            elif key in first_line_of:
+                found.append(
+                    f"code {row.code} repeats line {first_line_of[key]} (codes are unique regardless of case)"
+                )
             else:
-                first_line_of[row.code] = number
+                first_line_of[key] = number
             rows.append(row)
         if found:
             problems[f"line {number}"] = found
     if len(lines) == 1 and not problems:
         problems["file"] = ["has a header but no rows"]
-    return ParsedList(rows if not problems else [], problems)
+    return ParsedList(rows if not problems else [], problems, rows)
 
 
-def _row_problems(fields: list[str], strata: Sequence[str], arms: Sequence[str]) -> list[str]:
+def _row_problems(
+    fields: list[str], strata: Sequence[str], arms: Sequence[str], code_pattern: str | None
+) -> list[str]:
     if len(fields) != len(CSV_HEADER):
         return [f"has {len(fields)} fields; a row is randomization_code,stratum,arm"]
     code, stratum, arm = fields
     found = []
-    if not CODE_PATTERN.match(code):
-        found.append(f"code {code!r} is not R followed by six digits or capital letters")
+    problem = code_problem(code, code_pattern)
+    if problem:
+        found.append(problem)
     if stratum not in strata:
         found.append(f"unknown stratum {stratum!r}: the study's strata are {', '.join(strata)}")
     if arm not in arms:

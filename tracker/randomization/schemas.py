@@ -40,3 +40,21 @@ class ListOut(Schema):
 
 class ListPage(Schema):
     items = fields.List(fields.Nested(ListOut), required=True)
+
+
+class StratumPreviewOut(Schema):
+    stratum = fields.String(required=True)
+    rows = fields.Integer(required=True)
+    arms = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+
+
+class ListPreviewOut(Schema):
+    rows = fields.Integer(required=True, metadata={"description": "Rows that could be read"})
+    importable = fields.Boolean(required=True)
+    strata = fields.List(fields.Nested(StratumPreviewOut), required=True)
+    problems = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+        metadata={"description": "Every problem by 'line N' (or 'file'); any problem refuses the import"},
+    )

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import secrets
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker.audit.services import record_event
+from tracker.csvwriter import SafeCsvWriter
 from tracker.db import UnitOfWork, utcnow
 from tracker.errors import DomainError, Invalid, NotFound
-from tracker.participants.models import Participant
 from tracker.randomization import allocation, rules
 from tracker.randomization.models import RandomizationCode, RandomizationList
 from tracker.roles import Actor
 from tracker.studies.services import current_study
+from tracker.text import code_key
+from tracker.translation import N_
 
 MAX_LIST_BYTES = 1024 * 1024
 
@@ -54,7 +56,8 @@ class ListSummary:
 
 
 def _stored_codes(session: Session) -> set[str]:
-    return set(session.execute(select(RandomizationCode.code)).scalars())
+    """The keys of every stored code: a code is unique regardless of case."""
+    return {code_key(code) for code in session.execute(select(RandomizationCode.code)).scalars()}
 
 
 def _store_list(
@@ -103,7 +106,7 @@ def generate_list(
             if found:
                 problems["block_sizes"] = found
         if problems:
-            raise Invalid("The list cannot be generated", details=problems)
+            raise Invalid(N_("The list cannot be generated"), details=problems)
         sequence = rules.generate_allocation(
             seed, study.stratum_codes, study.arm_codes, per_stratum, block_sizes
         )
@@ -123,16 +126,58 @@ def generate_list(
         return summary
 
 
-def import_list(uow: UnitOfWork, actor: Actor, data: bytes) -> ListSummary:
-    """Load a CSV list whole, or nothing: every bad row is reported by its line number."""
+@dataclass(frozen=True)
+class StratumPreview:
+    stratum: str
+    rows: int
+    arms: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ListPreview:
+    """What an import would store, shown before it is: rows per stratum with their arms (for the
+    statistician, who may see them), and every problem by line. Nothing is stored or audited."""
+
+    rows: int
+    strata: list[StratumPreview]
+    problems: dict[str, list[str]]
+
+    @property
+    def importable(self) -> bool:
+        return not self.problems and self.rows > 0
+
+
+def _parse_upload(session: Session, data: bytes) -> rules.ParsedList:
     if len(data) > MAX_LIST_BYTES:
         raise ListTooLarge(f"The list file is larger than {MAX_LIST_BYTES // 1024} KiB: nothing was stored")
+    study = current_study(session)
+    return rules.parse_list_csv(
+        data, study.stratum_codes, study.arm_codes, _stored_codes(session), study.code_pattern
+    )
+
+
+def preview_list(uow: UnitOfWork, data: bytes) -> ListPreview:
+    """Read a list file as `import_list` would, without storing it. Its arm counts come from the file, which
+    only the statistician (the route's role) or the site's operator (the command line) holds."""
     with uow:
-        study = current_study(uow.session)
-        parsed = rules.parse_list_csv(data, study.stratum_codes, study.arm_codes, _stored_codes(uow.session))
+        parsed = _parse_upload(uow.session, data)
+    by_stratum: dict[str, Counter] = {}
+    for row in parsed.read:
+        by_stratum.setdefault(row.stratum, Counter())[row.arm] += 1
+    strata = [
+        StratumPreview(stratum, sum(arms.values()), dict(sorted(arms.items())))
+        for stratum, arms in sorted(by_stratum.items())
+    ]
+    return ListPreview(len(parsed.read), strata, parsed.problems)
+
+
+def import_list(uow: UnitOfWork, actor: Actor, data: bytes) -> ListSummary:
+    """Load a CSV list whole, or nothing: every bad row is reported by its line number."""
+    with uow:
+        parsed = _parse_upload(uow.session, data)
         if parsed.problems:
             raise Invalid(
-                "The list was refused: nothing was stored", code="invalid_list", details=parsed.problems
+                N_("The list was refused: nothing was stored"), code="invalid_list", details=parsed.problems
             )
         listing = _store_list(uow.session, actor, "imported", parsed.rows, {})
         summary = _summary(uow.session, actor, listing)
@@ -151,12 +196,14 @@ def verify_list_file(uow: UnitOfWork, data: bytes) -> Verification:
     """Recompute the commitment of a list file with the stored salt of the list its codes belong to."""
     with uow:
         study = current_study(uow.session)
-        parsed = rules.parse_list_csv(data, study.stratum_codes, study.arm_codes, set())
+        parsed = rules.parse_list_csv(data, study.stratum_codes, study.arm_codes, set(), study.code_pattern)
         if parsed.problems:
             first = next(iter(parsed.problems.items()))
             return Verification(False, f"The file is not a valid list ({first[0]}: {'; '.join(first[1])})")
         list_id = uow.session.execute(
-            select(RandomizationCode.list_id).where(RandomizationCode.code == parsed.rows[0].code)
+            select(RandomizationCode.list_id).where(
+                func.upper(RandomizationCode.code) == code_key(parsed.rows[0].code)
+            )
         ).scalar_one_or_none()
         if list_id is None:
             return Verification(False, f"No stored list holds code {parsed.rows[0].code}")
@@ -171,6 +218,15 @@ def verify_list_file(uow: UnitOfWork, data: bytes) -> Verification:
         return Verification(True, f"The file matches list {list_id}: sha256 {listing.commitment}", list_id)
 
 
+# Which codes are taken is known to participants, the feature above this one that draws them at enrolment:
+# create_app hands in the count per stratum of a list, so that randomization imports nothing of participants.
+_USED: dict[str, Callable[[Session, int], dict[str, int]]] = {}
+
+
+def count_used_codes_with(used_by_stratum: Callable[[Session, int], dict[str, int]]) -> None:
+    _USED["by_stratum"] = used_by_stratum
+
+
 def _summary(
     session: Session, actor: Actor, listing: RandomizationList, counts: dict | None = None
 ) -> ListSummary:
@@ -179,14 +235,7 @@ def _summary(
         .where(RandomizationCode.list_id == listing.id)
         .group_by(RandomizationCode.stratum)
     ).all()
-    used = dict(
-        session.execute(
-            select(RandomizationCode.stratum, func.count())
-            .join(Participant, Participant.randomization_code == RandomizationCode.code)
-            .where(RandomizationCode.list_id == listing.id)
-            .group_by(RandomizationCode.stratum)
-        ).all()
-    )
+    used = _USED["by_stratum"](session, listing.id)
     if counts is None:
         counts = allocation.arm_counts(session, actor) if actor.role == "statistician" else {}
     return ListSummary(
@@ -211,10 +260,12 @@ def export_list(uow: UnitOfWork, actor: Actor, list_id: int) -> bytes:
     with uow:
         listing = uow.session.get(RandomizationList, list_id) if 0 < list_id < 2**31 else None
         if listing is None:
-            raise NotFound(f"No randomization list {list_id}", code="unknown_list")
+            raise NotFound(
+                N_("No randomization list %(list)s"), params={"list": list_id}, code="unknown_list"
+            )
         rows = allocation.list_with_arms(uow.session, actor, list_id)
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = SafeCsvWriter(buffer, lineterminator="\n")
         writer.writerow(rules.CSV_HEADER)
         writer.writerows(rows)
         record_event(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from flask import Blueprint, g, render_template, request
@@ -9,7 +10,7 @@ from flask_babel import gettext
 
 from tracker.errors import DomainError, Invalid
 from tracker.randomization import services
-from tracker.randomization.api import csv_download, list_id_of
+from tracker.randomization.responses import csv_download, list_id_of
 from tracker.web.context import reader, uow
 from tracker.web.guard import requires
 
@@ -64,15 +65,36 @@ def generate():
 @bp.post("/randomization/import")
 @requires("statistician")
 def import_list():
-    upload = request.files.get("file")
+    """Two steps: the file is first read and previewed (rows and arms per stratum, every problem by line);
+    the statistician then commits exactly the file previewed, carried in the form."""
     try:
-        if upload is None or not upload.filename:
-            raise Invalid(gettext("Choose the list file to import"), details={"file": [gettext("missing")]})
-        summary = services.import_list(uow(), g.actor, upload.read(services.MAX_LIST_BYTES + 1))
+        if request.form.get("step") == "commit":
+            data = _previewed_file(request.form.get("list_data", ""))
+            summary = services.import_list(uow(), g.actor, data)
+        else:
+            upload = request.files.get("file")
+            if upload is None or not upload.filename:
+                raise Invalid(
+                    gettext("Choose the list file to import"), details={"file": [gettext("missing")]}
+                )
+            data = upload.read(services.MAX_LIST_BYTES + 1)
+            preview = services.preview_list(reader(), data)
+            return _page(
+                200 if preview.importable else 422, preview=preview, file_name=upload.filename,
+                list_data=base64.b64encode(data).decode("ascii"),
+            )  # fmt: skip
     except DomainError as exc:
         return _page(exc.status, error=exc)
     done = gettext("List %(list)s imported: %(count)s codes.", list=summary.list_id, count=summary.code_count)
     return _page(done=done, done_list=summary)
+
+
+def _previewed_file(text: str) -> bytes:
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError):
+        missing = {"file": [gettext("missing")]}
+        raise Invalid(gettext("The previewed file was lost: choose it again"), details=missing) from None
 
 
 @bp.get("/randomization/lists/<list_id>/export.csv")

@@ -12,9 +12,9 @@ from tracker import blinding
 from tracker.audit.services import chain_head
 from tracker.custody.models import CustodyEvent
 from tracker.db import UnitOfWork, utcnow
-from tracker.doses.models import Bag, BagPreparation
-from tracker.infusions.models import Infusion
+from tracker.pharmacy.models import Bag, BagPreparation
 from tracker.roles import Actor
+from tracker.ward.models import Infusion
 
 # The statuses a bag is counted under, in report order; every bag is in exactly one.
 STATUSES = ("in stock", "in transit", "received", "infused", "destroyed", "expired", "voided")

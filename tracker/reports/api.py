@@ -1,83 +1,50 @@
-"""Report routes: accountability, chain of identity, participant record, SDTM EX. Each response builder is
-shared with the report pages, so a page and the API hand out the same file."""
+"""Report routes: accountability, chain of identity, participant record, SDTM EX. The files are built in
+responses.py, shared with the report pages, so a page and the API hand out the same file."""
 
-from flask import Response, current_app, g
+from flask import g
 
-from tracker.reports import records, sdtm
-from tracker.reports.accountability import STATUSES, accountability
-from tracker.reports.csvfile import csv_response
-from tracker.reports.pdf import Provenance, Section, render_report
+from tracker.audit.schemas import AuditQuery
+from tracker.reports.ae_listing import AE_LISTING_ROLES, ae_listing_csv_response, ae_listing_pdf_response
+from tracker.reports.deviation_log import (
+    DEVIATION_LOG_ROLES,
+    deviation_log_csv_response,
+    deviation_log_pdf_response,
+)
+from tracker.reports.responses import (
+    ACCESS_REVIEW_ROLES,
+    ACCOUNTABILITY_ROLES,
+    CUSTODY_ROLES,
+    EXPORT_ROLES,
+    RECORD_ROLES,
+    access_review_csv_response,
+    access_review_pdf_response,
+    access_review_report,
+    accountability_csv_response,
+    accountability_pdf_response,
+    accountability_report,
+    audit_pdf_response,
+    bag_custody_pdf_response,
+    participant_record_pdf_response,
+    sdtm_ae_csv_response,
+    sdtm_ex_csv_response,
+)
 from tracker.reports.schemas import (
+    AccessReview,
+    AccessReviewQuery,
     AccountabilityBlinded,
-    AccountabilityRow,
-    AccountabilityRowWithLot,
     AccountabilityUnblinded,
 )
+from tracker.reports.temperatures import (
+    TEMPERATURE_REPORT_ROLES,
+    time_out_of_range_csv_response,
+    time_out_of_range_pdf_response,
+    unit_temperatures_csv_response,
+    unit_temperatures_pdf_response,
+)
+from tracker.storage.schemas import PeriodQuery
 from tracker.web.api import answer, api_blueprint, endpoint
-from tracker.web.context import reader
 
 bp = api_blueprint("reports_api", __name__)
-ACCOUNTABILITY_ROLES = ("qa", "pharmacist")
-CUSTODY_ROLES = ("pharmacist", "nurse", "qa", "investigator")
-RECORD_ROLES = ("investigator", "nurse", "pharmacist", "qa")
-EXPORT_ROLES = ("qa", "admin", "statistician")
-
-
-def _report() -> dict:
-    return accountability(reader(), g.actor, current_app.config["SITE_NAME"])
-
-
-def _head(report: dict) -> tuple[int, str]:
-    return report["audit_head"]["seq"], report["audit_head"]["hash"]
-
-
-def _pdf(content: bytes, filename: str) -> Response:
-    response = Response(content, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f"inline; filename={filename}"
-    return response
-
-
-def accountability_csv_response() -> Response:
-    report = _report()
-    row_schema = AccountabilityRowWithLot if g.actor.unblinded else AccountabilityRow
-    rows = row_schema(many=True).dump(report["items"])
-    return csv_response(list(row_schema().fields), rows, "accountability.csv", g.actor, _head(report))
-
-
-def accountability_pdf_response() -> Response:
-    report = _report()
-    provenance = Provenance(report["generated_at"], report["generated_by"], _head(report),
-                            current_app.config["SITE_NAME"])  # fmt: skip
-    counts = ["prepared", *(s.replace(" ", "_") for s in STATUSES), "open", "reconciled"]
-    sections = [
-        Section(
-            "Per site", ["site", *counts], [[s["site"], *(s[c] for c in counts)] for s in report["sites"]]
-        )
-    ]
-    if "lots" in report:
-        rows = [[s["lot_number"], *(s[c] for c in counts)] for s in report["lots"]]
-        sections.append(Section("Per lot", ["lot", *counts], rows))
-    columns = ["bag_id", "participant_id", "randomization_code", "status", "prepared_at", "received_at",
-               "infusion_started_at", "destroyed_at", "destroy_reason"]  # fmt: skip
-    if g.actor.unblinded:
-        columns.append("lot_number")
-    sections.append(Section("Bags", columns, [[i[c] for c in columns] for i in report["items"]]))
-    return _pdf(render_report("Bag accountability", provenance, sections, wide=True), "accountability.pdf")
-
-
-def bag_custody_pdf_response(bag_id: str) -> Response:
-    bag_id, pdf = records.bag_custody_pdf(reader(), g.actor, bag_id, site=current_app.config["SITE_NAME"])
-    return _pdf(pdf, f"custody-{bag_id}.pdf")
-
-
-def participant_record_pdf_response(participant_id: str) -> Response:
-    site = current_app.config["SITE_NAME"]
-    participant_id, pdf = records.participant_record_pdf(reader(), g.actor, participant_id, site=site)
-    return _pdf(pdf, f"participant-{participant_id}.pdf")
-
-
-def sdtm_ex_csv_response() -> Response:
-    return csv_response(sdtm.EX_COLUMNS, sdtm.exposure_rows(reader(), g.actor), "ex.csv", g.actor)
 
 
 @endpoint(bp, "/reports/accountability", "GET", roles=ACCOUNTABILITY_ROLES,
@@ -85,7 +52,7 @@ def sdtm_ex_csv_response() -> Response:
           answers={200: {"oneOf": [AccountabilityBlinded, AccountabilityUnblinded]}})  # fmt: skip
 def accountability_json():
     schema = AccountabilityUnblinded if g.actor.unblinded else AccountabilityBlinded
-    return answer(schema(), _report())
+    return answer(schema(), accountability_report())
 
 
 @endpoint(bp, "/reports/accountability.csv", "GET", roles=ACCOUNTABILITY_ROLES,
@@ -119,3 +86,98 @@ def participant_record_pdf(participant_id: str):
           answers={200: "text/csv"})  # fmt: skip
 def sdtm_ex_csv():
     return sdtm_ex_csv_response()
+
+
+@endpoint(bp, "/reports/access-review", "GET", roles=ACCESS_REVIEW_ROLES, query=AccessReviewQuery,
+          summary="Every account and every change to an account in a period (default: the last 90 days)",
+          answers={200: AccessReview})  # fmt: skip
+def access_review_json(query: dict):
+    return answer(AccessReview(), access_review_report(query))
+
+
+@endpoint(bp, "/reports/access-review.csv", "GET", roles=ACCESS_REVIEW_ROLES, query=AccessReviewQuery,
+          summary="The access review as CSV", answers={200: "text/csv"})  # fmt: skip
+def access_review_csv(query: dict):
+    return access_review_csv_response(query)
+
+
+@endpoint(bp, "/reports/access-review.pdf", "GET", roles=ACCESS_REVIEW_ROLES, query=AccessReviewQuery,
+          summary="The access review (PDF), with room for the reviewer's signature",
+          answers={200: "application/pdf"})  # fmt: skip
+def access_review_pdf(query: dict):
+    return access_review_pdf_response(query)
+
+
+# The printed trail is a report (it names the study, which the audit feature below it does not read); its
+# route stays where the contract puts it.
+@endpoint(bp, "/audit/export.pdf", "GET", roles=("qa", "admin"), summary="The audit trail (PDF, Annex 11)",
+          query=AuditQuery, answers={200: "application/pdf"})  # fmt: skip
+def export_audit_pdf(query: dict):
+    return audit_pdf_response(query)
+
+
+# The deviation log (issue 22): the files are built in deviation_log.py, shared with the pages.
+@endpoint(bp, "/reports/deviations.csv", "GET", roles=DEVIATION_LOG_ROLES,
+          summary="The deviation log as CSV (no bag's source lot or container for blinded roles)",
+          answers={200: "text/csv"})  # fmt: skip
+def deviation_log_csv():
+    return deviation_log_csv_response()
+
+
+@endpoint(bp, "/reports/deviations.pdf", "GET", roles=DEVIATION_LOG_ROLES,
+          summary="The deviation log (PDF), with room for the reviewer's signature",
+          answers={200: "application/pdf"})  # fmt: skip
+def deviation_log_pdf():
+    return deviation_log_pdf_response()
+
+
+@endpoint(bp, "/exports/sdtm-ae.csv", "GET", roles=EXPORT_ROLES,
+          summary="Adverse events in CDISC SDTM AE form (the same for every reader: no arm, lot or bag)",
+          answers={200: "text/csv"})  # fmt: skip
+def sdtm_ae_csv():
+    return sdtm_ae_csv_response()
+
+
+# The adverse event listing (issue 22): the files are built in ae_listing.py, shared with the pages.
+@endpoint(bp, "/reports/adverse-events.csv", "GET", roles=AE_LISTING_ROLES,
+          summary="The adverse event listing as CSV (the same for every reader: no arm, lot or container)",
+          answers={200: "text/csv"})  # fmt: skip
+def ae_listing_csv():
+    return ae_listing_csv_response()
+
+
+@endpoint(bp, "/reports/adverse-events.pdf", "GET", roles=AE_LISTING_ROLES,
+          summary="The adverse event listing (PDF): counts by seriousness and grade, every event, signature",
+          answers={200: "application/pdf"})  # fmt: skip
+def ae_listing_pdf():
+    return ae_listing_pdf_response()
+
+
+# The temperature reports (issue 23): the files are built in temperatures.py, shared with the pages.
+@endpoint(bp, "/reports/storage-units/<unit_id>/temperatures.csv", "GET", roles=TEMPERATURE_REPORT_ROLES,
+          query=PeriodQuery, summary="A storage unit's readings over a period (default the last 7 days) as "
+          "CSV: time in UTC and in the site's zone, °C, in range", answers={200: "text/csv"})  # fmt: skip
+def unit_temperatures_csv(unit_id: str, query: dict):
+    return unit_temperatures_csv_response(unit_id, query)
+
+
+@endpoint(bp, "/reports/storage-units/<unit_id>/temperatures.pdf", "GET", roles=TEMPERATURE_REPORT_ROLES,
+          query=PeriodQuery, summary="A storage unit's temperature history (PDF): range, period, summary, "
+          "chart, excursions, readings, with room for the reviewer's signature",
+          answers={200: "application/pdf"})  # fmt: skip
+def unit_temperatures_pdf(unit_id: str, query: dict):
+    return unit_temperatures_pdf_response(unit_id, query)
+
+
+@endpoint(bp, "/reports/time-out-of-range.csv", "GET", roles=TEMPERATURE_REPORT_ROLES, query=PeriodQuery,
+          summary="Time out of range per storage unit over a period, its excursions and the minutes each "
+          "container in it spent out of range (CSV)", answers={200: "text/csv"})  # fmt: skip
+def time_out_of_range_csv(query: dict):
+    return time_out_of_range_csv_response(query)
+
+
+@endpoint(bp, "/reports/time-out-of-range.pdf", "GET", roles=TEMPERATURE_REPORT_ROLES, query=PeriodQuery,
+          summary="Time out of range per storage unit over a period (PDF), with room for the reviewer's "
+          "signature", answers={200: "application/pdf"})  # fmt: skip
+def time_out_of_range_pdf(query: dict):
+    return time_out_of_range_pdf_response(query)

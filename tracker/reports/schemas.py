@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields
 
 from tracker import blinding
+from tracker.fields import DayOrTime
 
 
 class AuditHeadOut(Schema):
@@ -71,3 +72,101 @@ class AccountabilityBlinded(Schema):
 class AccountabilityUnblinded(AccountabilityBlinded):
     items = fields.List(fields.Nested(AccountabilityRowWithLot), required=True)
     lots = fields.List(fields.Nested(LotCounts), required=True)
+
+
+class AccessReviewQuery(Schema):
+    # A date (site time, the day's first or last moment) or a full time, as the audit search takes them.
+    since = DayOrTime(edge="start", load_default=None)
+    until = DayOrTime(edge="end", load_default=None)
+
+
+class AccessChange(Schema):
+    at = fields.AwareDateTime(required=True)
+    username = fields.String(required=True)
+    action = fields.String(required=True)
+    by = fields.String(required=True)
+    by_role = fields.String(required=True)
+    before = fields.String(required=True)
+    after = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class AccessReview(Schema):
+    since = fields.AwareDateTime(required=True)
+    until = fields.AwareDateTime(required=True)
+    generated_at = fields.AwareDateTime(required=True)
+    accounts = fields.List(fields.Nested("tracker.users.schemas.Account"), required=True)
+    changes = fields.List(fields.Nested(AccessChange), required=True)
+
+
+class DeviationLogRowWithSource(Schema):
+    """One deviation in the log for unblinded readers, with the lot and container a linked bag came from."""
+
+    deviation_id = fields.String(required=True)
+    category = fields.String(required=True)
+    title = fields.String(required=True)
+    state = fields.String(required=True)
+    raised_at = fields.AwareDateTime(required=True)
+    raised_by = fields.String(required=True)
+    raised_by_role = fields.String(required=True)
+    source = fields.String(required=True)
+    source_action = fields.String(allow_none=True)
+    trigger_type = fields.String(allow_none=True)
+    trigger_id = fields.String(allow_none=True)
+    due_at = fields.AwareDateTime(required=True)
+    overdue = fields.Boolean(required=True)
+    lot_number = fields.String(allow_none=True)
+    container_id = fields.String(allow_none=True)
+    bag_id = fields.String(allow_none=True)
+    participant_id = fields.String(allow_none=True)
+    infusion_id = fields.String(allow_none=True)
+    description = fields.String(required=True)
+    investigation = fields.String(allow_none=True)
+    root_cause = fields.String(allow_none=True)
+    corrective_action = fields.String(allow_none=True)
+    preventive_action = fields.String(allow_none=True)
+    capa_owner = fields.String(allow_none=True)
+    capa_due_at = fields.AwareDateTime(allow_none=True)
+    closed_by = fields.String(allow_none=True)
+    closed_by_name = fields.String(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    closure_meaning = fields.String(allow_none=True)
+    source_lot_number = fields.String(allow_none=True)
+    source_container_id = fields.String(allow_none=True)
+
+
+class DeviationLogRow(DeviationLogRowWithSource):
+    """One deviation for blinded readers: without what tracker/blinding.py declares unblinded."""
+
+    class Meta:
+        exclude = blinding.declared_in("deviation", DeviationLogRowWithSource)
+
+
+class AdverseEventListingRow(Schema):
+    """One adverse event in the listing, the same for every reader: no arm, material, lot, container or thaw
+    (an adverse event has none to show). The list fields hold their codes joined by "; "."""
+
+    ae_id = fields.String(required=True)
+    participant_id = fields.String(required=True)
+    infusion_id = fields.String(required=True)
+    bag_id = fields.String(required=True)
+    onset_at = fields.AwareDateTime(required=True)
+    resolved_at = fields.AwareDateTime(allow_none=True)
+    description = fields.String(required=True)
+    grade = fields.Integer(required=True)
+    serious = fields.Boolean(required=True)
+    seriousness_criteria = fields.String(required=True)
+    actions_taken = fields.String(required=True)
+    treatment = fields.String(allow_none=True)
+    causality = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    assessed_by = fields.String(allow_none=True)
+    assessed_at = fields.AwareDateTime(allow_none=True)
+    recorded_by = fields.String(required=True)
+    recorded_by_role = fields.String(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    report_due_at = fields.AwareDateTime(allow_none=True)
+    sponsor_reported_at = fields.AwareDateTime(allow_none=True)
+    sponsor_reported_by = fields.String(allow_none=True)
+    reported_late = fields.Boolean(required=True)
+    overdue = fields.Boolean(required=True)

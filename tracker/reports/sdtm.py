@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy import select
 
 from tracker.db import UnitOfWork
-from tracker.doses.models import Bag
-from tracker.infusions.models import Infusion
+from tracker.pharmacy.models import Bag
 from tracker.randomization import allocation
 from tracker.roles import Actor
 from tracker.studies.services import current_study
+from tracker.ward.models import Infusion
 
 EX_COLUMNS = (
     "STUDYID", "DOMAIN", "USUBJID", "EXSEQ", "EXTRT", "EXDOSE", "EXDOSU", "EXROUTE", "EXSTDTC", "EXENDTC",

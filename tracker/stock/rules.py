@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
+from tracker.translation import N_
+
 T = TypeVar("T")
 
 # How people name the materials in the lab and the pharmacy.
-MATERIAL_WORDS = {"ucmsc": "UC-MSC", "placebo": "vehicle"}
+MATERIAL_WORDS = {"ucmsc": "UC-MSC", "placebo": N_("vehicle")}  # marked: a refusal's parameter
 
 KIT_ID_PREFIX, KIT_ID_BODY = "K", 9
 # At most this many containers in one issue request (many kits at once, still one transaction).

@@ -102,6 +102,9 @@ StockLot = Schema.from_dict(
         "material": fields.String(required=True, validate=validate.OneOf(MATERIALS)),
         "expires_at": fields.AwareDateTime(required=True),
         "usable": fields.Boolean(required=True),
+        "disposition": fields.String(
+            metadata={"description": "the lot's status as people read it (released_results_pending ...)"}
+        ),
         **{status: fields.Integer(required=True) for status in PHARMACY_STATUSES},
     },
     name="StockLot",

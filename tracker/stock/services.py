@@ -9,7 +9,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker.blinding import BLINDED_CONTAINER_STATUSES, container_status_for
@@ -17,21 +16,32 @@ from tracker.checkchar import new_random_id
 from tracker.custody import rules as custody_rules
 from tracker.custody import services as custody
 from tracker.custody.models import CustodyEvent
-from tracker.db import UnitOfWork, utcnow
+from tracker.db import UnitOfWork, conflict_on_integrity_error, unused_id, utcnow
 from tracker.errors import Conflict, Invalid, NotFound
 from tracker.lots import rules as lot_rules
+from tracker.lots.containers import issue_container_in, quarantined_ids, shipped_ids
 from tracker.lots.models import Container, Lot
-from tracker.lots.services import issue_container_in
 from tracker.roles import Actor
 from tracker.stock import rules
 from tracker.stock.models import Kit, KitContainer
 from tracker.studies.definition import StudyDefinition
 from tracker.studies.services import current_study
+from tracker.translation import N_
 
 PHARMACY = "Pharmacy"
 # The stored statuses of a container in the pharmacy: issued to it, and whatever became of it there.
 PHARMACY_STATUSES = tuple(s for s, place in BLINDED_CONTAINER_STATUSES.items() if place == "in_pharmacy")
 
+
+# The lot rules' sentences (tracker/lots/rules.py lot_unusable_reason), marked here so that a refusal naming
+# one as its parameter reads in the reader's language.
+LOT_REFUSALS = (
+    N_("The lot has been recalled: its containers may not be used"),
+    N_("The lot is quarantine, not released: its containers may not be used"),
+    N_("The lot is rejected, not released: its containers may not be used"),
+    N_("The lot has expired: its containers may not be used"),
+    N_("A late QC result of the lot failed: its containers may not be used"),
+)
 
 # ---- issuing -------------------------------------------------------------------------------------------
 
@@ -41,7 +51,8 @@ def _wanted_ids(container_ids: Sequence[str]) -> list[str]:
     repeated = sorted({cid for cid in wanted if wanted.count(cid) > 1})
     if repeated:
         raise Invalid(
-            f"An issue names each container once; named more than once: {', '.join(repeated)}",
+            N_("An issue names each container once; named more than once: %(containers)s"),
+            params={"containers": ", ".join(repeated)},
             code="duplicate_container",
             details={"container_ids": [f"{cid} is named more than once" for cid in repeated]},
         )
@@ -53,7 +64,8 @@ def _locked_containers(session: Session, wanted: Sequence[str]) -> list[Containe
     for cid in wanted:
         if not lot_rules.is_container_id(cid):
             raise NotFound(
-                f"{cid} is not a container ID (wrong length, characters or check character)",
+                N_("%(container)s is not a container ID (wrong length, characters or check character)"),
+                params={"container": cid},
                 code="container_not_found",
                 details={"container_id": cid},
             )
@@ -71,8 +83,9 @@ def _locked_containers(session: Session, wanted: Sequence[str]) -> list[Containe
     for cid in wanted:
         if cid not in found:
             raise NotFound(
-                f"No container has the ID {cid}", code="container_not_found", details={"container_id": cid}
-            )
+                N_("No container has the ID %(container)s"), params={"container": cid},
+                code="container_not_found", details={"container_id": cid},
+            )  # fmt: skip
     return [found[cid] for cid in wanted]
 
 
@@ -91,19 +104,35 @@ def _check_whole_kits(study: StudyDefinition, containers: Sequence[Container]) -
         )
 
 
-def _issue_problems(actor: Actor, containers: Sequence[Container], now: dt.datetime) -> list[dict[str, Any]]:
-    """Every container that may not be issued, with why: its lot is not usable, or it is not in store."""
-    problems = []
+def _shipped(session: Session, containers: Sequence[Container]) -> set[str]:
+    ids = [c.container_id for c in containers]
+    return set(session.execute(shipped_ids().where(CustodyEvent.subject_id.in_(ids or [""]))).scalars())
+
+
+def _issue_problems(
+    actor: Actor, containers: Sequence[Container], now: dt.datetime, shipped: set[str] = frozenset()
+) -> tuple[list[dict[str, Any]], list[tuple[str, dict[str, str]]]]:
+    """Every container that may not be issued, with why: its lot is not usable, or it is not in store; and
+    each problem's sentence as (template, parameters), for a reader of another language."""
+    problems, sentences = [], []
     for container in containers:
         lot = container.lot
-        refusal = lot_rules.lot_unusable_reason(lot.status, lot.expires_at, now)
+        refusal = lot_rules.lot_unusable_reason(
+            lot.status, lot.expires_at, now, late_result_failed=lot_rules.late_result_failed(lot)
+        )
         if refusal is not None:
             code, why = refusal
-            message = f"Container {container.container_id} of lot {lot.lot_number} cannot be issued: {why}"
+            template = N_("Container %(container)s of lot %(lot)s cannot be issued: %(why)s")
+            params = {"container": container.container_id, "lot": lot.lot_number, "why": why}
+        elif container.container_id in shipped:
+            code = "not_in_store"
+            template = N_("Container %(container)s left the GMP lab's store in a shipment")
+            params = {"container": container.container_id}
         elif container.status != "stored":
             code = "not_in_store"
             shown = custody_rules.CONTAINER_STATUS_WORDS[container_status_for(actor.role, container.status)]
-            message = f"Container {container.container_id} is not in the GMP lab's store: it is {shown}"
+            template = N_("Container %(container)s is not in the GMP lab's store: it is %(where)s")
+            params = {"container": container.container_id, "where": shown}
         else:
             continue
         problems.append(
@@ -111,26 +140,61 @@ def _issue_problems(actor: Actor, containers: Sequence[Container], now: dt.datet
                 "container_id": container.container_id,
                 "lot_number": lot.lot_number,
                 "code": code,
-                "message": message,
+                "message": template % params,
             }
         )
-    return problems
+        sentences.append((template, params))
+    return problems, sentences
 
 
-def _new_kit_id(session: Session) -> str:
-    while True:
-        candidate = new_random_id(rules.KIT_ID_PREFIX, rules.KIT_ID_BODY)
-        if session.execute(select(Kit.id).where(Kit.kit_id == candidate)).first() is None:
-            return candidate
+def check_issuable(
+    session: Session, actor: Actor, study: StudyDefinition, containers: Sequence[Container]
+) -> None:
+    """Refuse, as an issue would, containers that are not whole kits, not in store or of an unusable lot
+    (a shipment's manifest is checked by this before its containers leave the store)."""
+    _check_whole_kits(study, containers)
+    problems, sentences = _issue_problems(actor, containers, utcnow(), _shipped(session, containers))
+    if len(problems) == 1:  # one container named in the reader's language; several read by their code
+        template, params = sentences[0]
+        raise Conflict(template, params=params, code=problems[0]["code"], details={"containers": problems})
+    if problems:
+        raise Conflict(
+            "; ".join(p["message"] for p in problems),
+            code=problems[0]["code"],
+            details={"containers": problems},
+        )
+
+
+def locked_containers(session: Session, container_ids: Sequence[str]) -> list[Container]:
+    """The named containers (each once), locked, in the order asked; 404 naming an unknown one."""
+    return _locked_containers(session, _wanted_ids(container_ids))
+
+
+def issue_in(
+    session: Session, actor: Actor, study: StudyDefinition, containers: Sequence[Container], location: str
+) -> dict[str, Any]:
+    """The issue to the pharmacy inside the caller's transaction of containers a shipment carried to it (its
+    receipt issues by this: they left the store in the shipment)."""
+    return _issue_in(session, actor, study, containers, location, received=True)
 
 
 def _issue_in(
-    session: Session, actor: Actor, study: StudyDefinition, containers: Sequence[Container], location: str
+    session: Session,
+    actor: Actor,
+    study: StudyDefinition,
+    containers: Sequence[Container],
+    location: str,
+    *,
+    received: bool = False,
 ) -> dict[str, Any]:
     """Issue the locked containers, whole kits when the study sets one, inside the caller's transaction."""
     _check_whole_kits(study, containers)
     now = utcnow()
-    problems = _issue_problems(actor, containers, now)
+    shipped = set() if received else _shipped(session, containers)
+    problems, sentences = _issue_problems(actor, containers, now, shipped)
+    if len(problems) == 1:  # one container named in the reader's language; several read by their code
+        template, params = sentences[0]
+        raise Conflict(template, params=params, code=problems[0]["code"], details={"containers": problems})
     if problems:
         raise Conflict(
             "; ".join(p["message"] for p in problems),
@@ -143,7 +207,14 @@ def _issue_in(
         else [[c] for c in containers]
     )
     kits, issued = [], []
-    try:
+    # The row locks make a clash unreachable in practice; the database still allows a container in one kit
+    # only, so an issue that slipped past them loses here, whole.
+    with conflict_on_integrity_error(
+        Conflict(
+            "Another issue took one of these containers at the same moment: nothing was issued; look again",
+            code="not_in_store",
+        )
+    ):
         for group in groups:
             kit = _new_kit(session, actor, group, location, now) if study.issue_kit else None
             if kit is not None:
@@ -157,22 +228,15 @@ def _issue_in(
                     {"container_id": container.container_id, "lot_number": container.lot.lot_number}
                 )
         session.flush()
-    except IntegrityError:
-        # The row locks make this unreachable in practice; the database still allows a container in one kit
-        # only, so an issue that slipped past them loses here, whole.
-        raise Conflict(
-            "Another issue took one of these containers at the same moment: nothing was issued; look again",
-            code="not_in_store",
-        ) from None
     return {"issued": issued, "at": now, "location": location, "kits": kits}
 
 
 def _new_kit(
     session: Session, actor: Actor, containers: Sequence[Container], location: str, at: dt.datetime
 ) -> Kit:
+    kit_id = unused_id(session, Kit.kit_id, lambda: new_random_id(rules.KIT_ID_PREFIX, rules.KIT_ID_BODY))
     kit = Kit(
-        kit_id=_new_kit_id(session), location=location, issued_at=at, issued_by=actor.username,
-        issued_by_role=actor.role,
+        kit_id=kit_id, location=location, issued_at=at, issued_by=actor.username, issued_by_role=actor.role,
     )  # fmt: skip
     session.add(kit)
     session.flush()
@@ -205,24 +269,33 @@ def issue_next_kits(
         session = uow.session
         study = current_study(session)
         if not study.issue_kit:
-            raise Conflict("This study sets no issue kit: issue containers one by one", code="no_issue_kit")
+            raise Conflict(
+                N_("This study sets no issue kit: issue containers one by one"), code="no_issue_kit"
+            )
         containers: list[Container] = []
         for material, per_kit in study.issue_kit.items():
             lot_number = lot_numbers.get(material)
             if not lot_number:
                 raise Invalid(
-                    f"Choose the {rules.material_word(material)} lot the kits take containers from",
+                    N_("Choose the %(material)s lot the kits take containers from"),
+                    params={"material": rules.material_word(material)},
                     details={f"lot_{material}": ["required"]},
                 )
             lot = session.execute(
                 select(Lot).where(Lot.lot_number == lot_rules.normalise_lot_number(lot_number))
             ).scalar_one_or_none()
             if lot is None:
-                raise NotFound(f"No lot has the number {lot_number}", code="lot_not_found")
+                raise NotFound(
+                    N_("No lot has the number %(lot)s"), params={"lot": lot_number}, code="lot_not_found"
+                )
             if lot.material != material:
                 raise Invalid(
-                    f"Lot {lot.lot_number} holds {rules.material_word(lot.material)}, not "
-                    f"{rules.material_word(material)}",
+                    N_("Lot %(lot)s holds %(held)s, not %(wanted)s"),
+                    params={
+                        "lot": lot.lot_number,
+                        "held": rules.material_word(lot.material),
+                        "wanted": rules.material_word(material),
+                    },
                     code="wrong_material",
                     details={f"lot_{material}": [f"must be a {rules.material_word(material)} lot"]},
                 )
@@ -232,6 +305,9 @@ def issue_next_kits(
                 session.execute(
                     select(Container)
                     .where(Container.lot_id == lot.id, Container.status == "stored")
+                    # A container in quarantine waits for QA's decision: an issue by count passes it by.
+                    .where(Container.container_id.not_in(quarantined_ids()))
+                    .where(Container.container_id.not_in(shipped_ids()))
                     .order_by(Container.id)
                     .limit(wanted)
                     # Two of these at once each take different containers rather than queue for the same.
@@ -241,7 +317,8 @@ def issue_next_kits(
             )
             if len(taken) < wanted:
                 raise Conflict(
-                    f"Lot {lot.lot_number} has {len(taken)} containers in store; {kits} kits need {wanted}",
+                    N_("Lot %(lot)s has %(count)s containers in store; %(kits)s kits need %(needed)s"),
+                    params={"lot": lot.lot_number, "count": len(taken), "kits": kits, "needed": wanted},
                     code="not_enough_in_store",
                     details={"lot_number": lot.lot_number, "in_store": len(taken), "needed": wanted},
                 )
@@ -268,8 +345,14 @@ def take_from_stock(
     lot_rules.ensure_lot_usable(container.lot, utcnow())
     if container.status == "stored":
         raise Conflict(
-            f"Container {container.container_id} is still in the GMP lab's store: the lab must issue it to "
-            "the pharmacy (in a kit) before it can be " + custody_rules.CONTAINER_ACTION_WORDS[action],
+            N_(
+                "Container %(container)s is still in the GMP lab's store: the lab must issue it to the "
+                "pharmacy (in a kit) before it can be %(done)s"
+            ),
+            params={
+                "container": container.container_id,
+                "done": custody_rules.CONTAINER_ACTION_WORDS[action],
+            },
             code="not_in_pharmacy",
             details={"container_id": [f"{container.container_id} is still in the GMP lab's store"]},
         )
@@ -289,8 +372,11 @@ def vehicle_in_stock(session: Session, lot: Lot) -> Container:
     ).scalar_one_or_none()
     if container is None:
         raise Conflict(
-            f"The pharmacy holds no container of vehicle lot {lot.lot_number}: the GMP lab must issue a kit "
-            "with one first",
+            N_(
+                "The pharmacy holds no container of vehicle lot %(lot)s: the GMP lab must issue a kit with "
+                "one first"
+            ),
+            params={"lot": lot.lot_number},
             code="not_in_pharmacy",
             details={"placebo_lot": [f"the pharmacy holds no container of {lot.lot_number}"]},
         )
@@ -370,6 +456,7 @@ def pharmacy_stock(uow: UnitOfWork) -> dict[str, Any]:
                 {
                     "lot_number": lot.lot_number, "material": lot.material, "expires_at": lot.expires_at,
                     "usable": lot_rules.lot_usable(lot, now),
+                    "disposition": lot_rules.disposition(lot.status, (f.state for f in lot.follow_ups)),
                     **dict.fromkeys(PHARMACY_STATUSES, 0),
                 },
             )  # fmt: skip

@@ -8,8 +8,8 @@ from typing import Any
 from flask import Blueprint, g, render_template, request
 
 from tracker.errors import DomainError
+from tracker.lots.containers import issue_choices
 from tracker.lots.rules import LOT_NUMBER_PATTERN
-from tracker.lots.services import issue_choices
 from tracker.stock import services
 from tracker.stock.schemas import IssueRequest, NextKitsRequest
 from tracker.translation import N_

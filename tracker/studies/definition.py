@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import operator
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from tracker.translation import N_
+
 MATERIALS = ("ucmsc", "placebo")
+SIGNED_ACTIONS = ("release", "reject", "recall")
+# For a definition that names no meanings (their Chinese is in the app's catalogue).
+DEFAULT_SIGNATURE_MEANINGS = {
+    "release": (N_("Released: QC results reviewed and meet specification"),),
+    "reject": (N_("Rejected: not suitable for clinical use"),),
+    "recall": (N_("Recalled: withdrawn from use"),),
+}
 _OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 _OPERATOR_SIGNS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 ANSWERS = ("yes", "no")
@@ -138,6 +149,9 @@ class StudyDefinition:
     thaw_to_preparation_minutes: int
     label: dict[str, str]
     two_person_verification: bool
+    # {language: {text as the definition writes it: that text in the language}}: the pages' words for
+    # the study's own names (QC tests, materials, strata, criteria, label lines); others show as written.
+    translations: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
     eligibility: Eligibility = Eligibility()
     # The temperature a bag may travel at; a handoff outside it quarantines the bag. None: not checked.
     transport_min_temperature_c: float | None = None
@@ -146,6 +160,24 @@ class StudyDefinition:
     # {"ucmsc": 1, "placebo": 1}; issues of whole kits only, so the lab never sees which material the
     # pharmacy needed. None: containers are issued one at a time.
     issue_kit: dict[str, int] | None = None
+    # A regular expression every randomization code of the study must match whole, narrowing the tracker's
+    # own rule (1–32 letters, digits, - _ . /). None: any code the tracker takes.
+    code_pattern: str | None = None
+    # What a QA signature on a lot means, per action, as the site's quality system words it: the signer
+    # chooses one on the page; the first is the one taken when a rejection or recall gives none.
+    signature_meanings: dict[str, tuple[str, ...]] = dataclasses.field(
+        default_factory=lambda: dict(DEFAULT_SIGNATURE_MEANINGS)
+    )
+    # QC tests whose result may still be pending when QA signs the release (EU GMP Part IV: release before
+    # all tests are complete, with a documented follow-up), e.g. ("sterility",) for a product given fresh.
+    # Empty: every test needs its passing result first (a cryopreserved product waits for them all).
+    release_with_pending_results: tuple[str, ...] = ()
+    # Storage units (tracker/storage): the allowed range per kind of unit, (min °C or None, max °C or None);
+    # a kind not named here may not be created. The minutes out of range that open a deviation, and the
+    # minutes without a reading after which a unit's watch raises its alarm (None: not judged).
+    storage_ranges: dict[str, tuple[float | None, float | None]] = dataclasses.field(default_factory=dict)
+    storage_max_minutes_out_of_range: int | None = None
+    storage_max_minutes_silent: int | None = None
 
     @property
     def stratum_codes(self) -> tuple[str, ...]:
@@ -160,6 +192,12 @@ class StudyDefinition:
 
     def material_of_arm(self, arm: str) -> str:
         return next(a.material for a in self.arms if a.code == arm)
+
+    def may_be_pending(self, material: str) -> tuple[str, ...]:
+        """The tests of `material` lots that may still be pending at release, in the study's test order."""
+        return tuple(
+            s.test for s in self.qc_tests.get(material, ()) if s.test in self.release_with_pending_results
+        )
 
 
 class _Arm(Schema):
@@ -277,6 +315,42 @@ class _Transport(Schema):
 
 
 MAX_KIT_CONTAINERS_PER_MATERIAL = 20
+STORAGE_KINDS = ("ln2_freezer", "vapour_phase_dewar", "dry_shipper", "fridge_2_8")
+
+
+class _StorageRange(Schema):
+    min_temperature_c = fields.Float(validate=validate.Range(min=-273, max=60))
+    max_temperature_c = fields.Float(validate=validate.Range(min=-273, max=60))
+
+    @validates_schema
+    def _bounded(self, data: dict, **_: Any) -> None:
+        low, high = data.get("min_temperature_c"), data.get("max_temperature_c")
+        if low is None and high is None:
+            raise ValidationError("give min_temperature_c, max_temperature_c or both", "max_temperature_c")
+        if low is not None and high is not None and high <= low:
+            raise ValidationError("must be above min_temperature_c", "max_temperature_c")
+
+
+class _Storage(Schema):
+    ranges = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(STORAGE_KINDS)),
+        values=fields.Nested(_StorageRange),
+        required=True,
+    )
+    max_minutes_out_of_range = fields.Integer(strict=True, validate=validate.Range(min=0, max=24 * 60))
+    max_minutes_without_reading = fields.Integer(strict=True, validate=validate.Range(min=1, max=7 * 24 * 60))
+
+
+class _Randomization(Schema):
+    code_pattern = fields.String(validate=validate.Length(min=1, max=200))
+
+    @validates_schema
+    def _compiles(self, data: dict, **_: Any) -> None:
+        if "code_pattern" in data:
+            try:
+                re.compile(data["code_pattern"])
+            except re.error as exc:
+                raise ValidationError(f"is not a regular expression: {exc}", "code_pattern") from None
 
 
 class StudyDefinitionSchema(Schema):
@@ -300,7 +374,26 @@ class StudyDefinitionSchema(Schema):
     eligibility = fields.Nested(_Eligibility)
     # Optional for the same reason: without it a handoff's temperature is recorded but not judged.
     transport = fields.Nested(_Transport)
+    # Optional: without it no storage unit may be created (tracker/storage).
+    storage = fields.Nested(_Storage)
     # Optional: without it containers are issued to the pharmacy one at a time.
+    # Optional: a narrower rule for the study's randomization codes.
+    randomization = fields.Nested(_Randomization)
+    # Optional: without it the signatures mean DEFAULT_SIGNATURE_MEANINGS.
+    signature_meanings = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(SIGNED_ACTIONS)),
+        values=fields.List(
+            fields.String(validate=validate.Length(min=1, max=200)), validate=validate.Length(min=1, max=10)
+        ),
+    )
+    translations = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^[a-z]{2}$")),
+        values=fields.Dict(keys=fields.String(), values=fields.String()),
+    )
+    # Optional: the QC tests that may still be pending at release (none: every result first).
+    release_with_pending_results = fields.List(
+        fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$")), validate=validate.Length(max=20)
+    )
     issue_kit = fields.Dict(
         keys=fields.String(validate=validate.OneOf(MATERIALS)),
         values=fields.Integer(
@@ -327,6 +420,12 @@ class StudyDefinitionSchema(Schema):
             tests = [s["test"] for s in specs]
             if len(set(tests)) != len(tests):
                 raise ValidationError(f"QC tests of {material} must be unique", "qc_tests")
+        defined = {s["test"] for specs in data.get("qc_tests", {}).values() for s in specs}
+        unknown = sorted(set(data.get("release_with_pending_results", ())) - defined)
+        if unknown:
+            raise ValidationError(
+                f"names tests no material defines: {', '.join(unknown)}", "release_with_pending_results"
+            )
         kit = data.get("issue_kit")
         if kit is not None:
             # A kit holds every material the arms use, so an issue says nothing about which one is needed.
@@ -361,6 +460,7 @@ class StudyDefinitionSchema(Schema):
             thaw_to_preparation_minutes=data["windows"]["thaw_to_preparation_minutes"],
             label=dict(data["label"]),
             two_person_verification=data["bedside"]["two_person_verification"],
+            translations={lang: dict(words) for lang, words in data.get("translations", {}).items()},
             eligibility=_eligibility(data.get("eligibility")),
             transport_min_temperature_c=data["transport"]["min_temperature_c"]
             if "transport" in data
@@ -369,6 +469,18 @@ class StudyDefinitionSchema(Schema):
             if "transport" in data
             else None,
             issue_kit=_issue_kit(data),
+            code_pattern=data.get("randomization", {}).get("code_pattern"),
+            signature_meanings={
+                **DEFAULT_SIGNATURE_MEANINGS,
+                **{a: tuple(m) for a, m in data.get("signature_meanings", {}).items()},
+            },
+            release_with_pending_results=tuple(dict.fromkeys(data.get("release_with_pending_results", ()))),
+            storage_ranges={
+                kind: (r.get("min_temperature_c"), r.get("max_temperature_c"))
+                for kind, r in data.get("storage", {}).get("ranges", {}).items()
+            },
+            storage_max_minutes_out_of_range=data.get("storage", {}).get("max_minutes_out_of_range"),
+            storage_max_minutes_silent=data.get("storage", {}).get("max_minutes_without_reading"),
         )
 
 

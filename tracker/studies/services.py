@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.audit.services import record_event
-from tracker.db import UnitOfWork, utcnow
+from tracker.db import UnitOfWork, one_writer_at_a_time, utcnow
 from tracker.errors import Conflict, Invalid, NotFound
 from tracker.roles import Actor
 from tracker.studies.definition import StudyDefinition, parse_definition
@@ -66,6 +65,7 @@ def load_study(uow: UnitOfWork, actor: Actor, name_or_path: str) -> LoadedStudy:
         ) from None
     digest = hashlib.sha256(_canonical(raw)).hexdigest()
     with uow:
+        one_writer_at_a_time(uow.session, "study load")  # two first starts at once load it once
         current = _current_row(uow.session)
         if current is not None and current.code == raw["code"] and current.sha256 == digest:
             return LoadedStudy(current.code, digest, newly_loaded=False)
@@ -86,15 +86,27 @@ def _current_row(session: Session) -> Study | None:
     return session.execute(select(Study).order_by(Study.id.desc()).limit(1)).scalar_one_or_none()
 
 
-@lru_cache(maxsize=16)
-def _parsed(sha256: str, canonical: bytes) -> StudyDefinition:
-    return parse_definition(json.loads(canonical))
+# Parsed definitions by their SHA-256: every request reads the study, and parsing its JSON each time cost more
+# than the rest of a typical lookup. A definition's digest names its content (load_study computes it).
+_PARSED: dict[str, StudyDefinition] = {}
 
 
 def current_study(session: Session) -> StudyDefinition:
-    row = _current_row(session)
-    if row is None:
+    latest = session.execute(select(Study.id, Study.sha256).order_by(Study.id.desc()).limit(1)).first()
+    if latest is None:
         raise Conflict(
             "No study definition is loaded: run `flask --app app study load umsis`", code="no_study_loaded"
         )
-    return _parsed(row.sha256, _canonical(row.definition))
+    parsed = _PARSED.get(latest.sha256)
+    if parsed is None:
+        definition = session.execute(select(Study.definition).where(Study.id == latest.id)).scalar_one()
+        if len(_PARSED) >= 16:  # only the definitions a site has loaded: a handful
+            _PARSED.clear()
+        parsed = _PARSED[latest.sha256] = parse_definition(json.loads(_canonical(definition)))
+    return parsed
+
+
+def study_definition(uow: UnitOfWork) -> StudyDefinition:
+    """The loaded study, read in its own unit of work (for pages and the API)."""
+    with uow:
+        return current_study(uow.session)

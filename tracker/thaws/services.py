@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.audit.services import record_event
 from tracker.checkchar import is_random_id, new_random_id
 from tracker.custody import rules as custody_rules
-from tracker.db import UnitOfWork, utcnow
-from tracker.doses import rules as dose_rules
+from tracker.db import UnitOfWork, find_one, unused_id, utcnow
 from tracker.errors import Conflict, Invalid, NotFound
-from tracker.lots.services import find_container
+from tracker.lots.containers import find_container
 from tracker.roles import Actor
 from tracker.stock.services import PHARMACY, take_from_stock
 from tracker.studies.services import current_study
+from tracker.thaws import rules
 from tracker.thaws.models import Thaw
 from tracker.timing import check_happened
+from tracker.translation import N_
 
-__all__ = ["PHARMACY", "drawn_from", "find_thaw", "get_thaw", "list_open_thaws", "record_thaw"]
+__all__ = ["PHARMACY", "count_draws_with", "find_thaw", "get_thaw", "list_open_thaws", "record_thaw"]
 THAW_PREFIX, THAW_BODY = "T", 9
 
 
@@ -52,28 +54,32 @@ def record_thaw(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> dict[str
         container = find_container(session, data["container_id"])
         if container.lot.material != "ucmsc":
             raise Conflict(
-                f"Container {container.container_id} holds vehicle, not cells: it is not thawed",
+                N_("Container %(container)s holds vehicle, not cells: it is not thawed"),
+                params={"container": container.container_id},
                 code="not_a_cell_container",
             )
         if container.status in ("thawed", "used", "discarded", "discarded_in_pharmacy"):
             done = "discarded" if container.status.startswith("discarded") else container.status
             raise Conflict(
-                f"Container {container.container_id} is already "
-                f"{custody_rules.CONTAINER_STATUS_WORDS[container.status]}",
+                N_("Container %(container)s is already %(status)s"),
+                params={
+                    "container": container.container_id,
+                    "status": custody_rules.CONTAINER_STATUS_WORDS[container.status],
+                },
                 code=f"container_{done}",
             )
         if data["volume_ml"] > container.lot.volume_ml_per_container:
             raise Invalid(
-                "The thawed volume exceeds what the container holds",
+                N_("The thawed volume exceeds what the container holds"),
                 details={"volume_ml": [f"at most {container.lot.volume_ml_per_container:g} mL"]},
             )
         check_happened(
             "thawed_at", thawed_at, now, not_before=container.lot.manufactured_at, what_before="manufacture"
         )
         take_from_stock(session, actor, container, "thaw", at=thawed_at, audited=False)
-        reasons = dose_rules.thaw_unusable_reasons(study, data["viability_percent"])
+        reasons = rules.thaw_unusable_reasons(study, data["viability_percent"])
         thaw = Thaw(
-            thaw_id=_new_thaw_id(session),
+            thaw_id=unused_id(session, Thaw.thaw_id, lambda: new_random_id(THAW_PREFIX, THAW_BODY)),
             container=container,
             viable_cells_per_ml=data["viable_cells_per_ml"],
             viability_percent=data["viability_percent"],
@@ -96,37 +102,25 @@ def record_thaw(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> dict[str
         return view
 
 
-def _new_thaw_id(session: Session) -> str:
-    while True:
-        candidate = new_random_id(THAW_PREFIX, THAW_BODY)
-        if session.execute(select(Thaw.id).where(Thaw.thaw_id == candidate)).first() is None:
-            return candidate
-
-
 def find_thaw(session: Session, thaw_id: str, *, lock: bool = False) -> Thaw:
     wanted = (thaw_id or "").strip().upper()
     if not is_random_id(wanted, THAW_PREFIX, THAW_BODY):
-        raise NotFound(f"{thaw_id} is not a thaw ID", code="thaw_not_found")
-    query = select(Thaw).where(Thaw.thaw_id == wanted)
-    if lock:
-        query = query.with_for_update(of=Thaw)
-    thaw = session.execute(query).scalar_one_or_none()
-    if thaw is None:
-        raise NotFound(f"No thaw has the ID {wanted}", code="thaw_not_found")
-    return thaw
+        raise NotFound(N_("%(thaw)s is not a thaw ID"), params={"thaw": thaw_id}, code="thaw_not_found")
+    missing = NotFound(N_("No thaw has the ID %(thaw)s"), params={"thaw": wanted}, code="thaw_not_found")
+    return find_one(session, select(Thaw).where(Thaw.thaw_id == wanted), missing, lock=lock, of=Thaw)
+
+
+# What has been drawn from a thaw is recorded with the bags (doses, a feature above this one): create_app
+# hands in how to sum it, so that thaws imports nothing of doses.
+_DRAWN: dict[str, Callable[[Session, Thaw], float]] = {}
+
+
+def count_draws_with(drawn_from: Callable[[Session, Thaw], float]) -> None:
+    _DRAWN["from"] = drawn_from
 
 
 def drawn_from(session: Session, thaw: Thaw) -> float:
-    """Suspension already drawn into bags that still count (a voided bag gives its draw back)."""
-    from tracker.doses.models import Bag, BagPreparation
-
-    return float(
-        session.execute(
-            select(func.coalesce(func.sum(BagPreparation.drawn_volume_ml), 0.0))
-            .join(Bag, Bag.id == BagPreparation.bag_pk)
-            .where(BagPreparation.thaw_pk == thaw.id, Bag.status != "voided")
-        ).scalar_one()
-    )
+    return _DRAWN["from"](session, thaw)
 
 
 def get_thaw(uow: UnitOfWork, thaw_id: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""User accounts, bearer tokens (stored hashed) and failed-login records."""
+"""User accounts, bearer tokens and page sessions (both stored hashed), and password checks."""
 
 from __future__ import annotations
 
@@ -20,6 +20,11 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime]
+    # A one-time password (set by an admin) must be replaced at the next sign-in.
+    password_change_required: Mapped[bool] = mapped_column(default=False)
+    password_changed_at: Mapped[dt.datetime | None]
+    # Failed sign-ins before this time no longer count towards a lockout (an admin's unlock).
+    unlocked_at: Mapped[dt.datetime | None]
 
 
 class ApiToken(Base):
@@ -33,8 +38,23 @@ class ApiToken(Base):
     revoked_at: Mapped[dt.datetime | None]
 
 
+class PageSession(Base):
+    """A signed-in browser: its cookie carries the token, the server keeps its digest, so signing out or
+    disabling the user ends it whatever copy of the cookie is replayed."""
+
+    __tablename__ = "page_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+
+
 class LoginAttempt(Base):
-    """Every password check (sign-in or signature), kept to throttle guessing."""
+    """Every password check, kept to throttle guessing: sign-ins per name and client address, signatures
+    apart (a wrong signature password never locks the sign-in)."""
 
     __tablename__ = "login_attempt"
 
@@ -42,3 +62,5 @@ class LoginAttempt(Base):
     username: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[dt.datetime]
     succeeded: Mapped[bool]
+    purpose: Mapped[str] = mapped_column(String(12), default="sign_in")
+    client_address: Mapped[str] = mapped_column(String(64), default="")

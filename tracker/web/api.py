@@ -15,12 +15,23 @@ from flask import Blueprint, current_app, jsonify, request
 from marshmallow import Schema, fields
 
 from tracker.errors import DomainError, Invalid
+from tracker.fields import ErrorDetail, ScannerText
+from tracker.text import control_character_problems, scanner_text
 from tracker.web.guard import requires
 
 
 class MalformedJson(DomainError):
     status = 400
     code = "malformed_json"
+
+
+class NotJson(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+# Deeper JSON than any of our bodies needs is refused before a validator walks it (recursion).
+MAX_JSON_DEPTH = 64
 
 
 # A schema, a media type, nothing, or an OpenAPI schema object such as {"oneOf": [SchemaA, SchemaB]}.
@@ -44,16 +55,56 @@ ROUTES: list[RouteDoc] = []
 
 
 def load_body(schema: type[Schema] | Schema) -> dict[str, Any]:
+    """The JSON body, checked before the schema sees it: a JSON media type (415), parseable and at most
+    MAX_JSON_DEPTH deep (400), an object, and no control characters but tab and newline in any text (422;
+    scanner fields are first stripped of the spaces, CR and LF around them)."""
     text = request.get_data(as_text=True)
-    try:
-        raw = json.loads(text) if text.strip() else {}
-    except ValueError:
-        raise MalformedJson("The request body is not valid JSON") from None
+    if not text.strip():
+        raw: Any = {}
+    elif not request.is_json:
+        raise NotJson("Send the body as JSON with the header Content-Type: application/json")
+    else:
+        raw = _parse_json(text)
     if not isinstance(raw, dict):
         raise Invalid(
             "The request body must be a JSON object", details={"_schema": ["must be a JSON object"]}
         )
-    return _instance(schema).load(raw)
+    instance = _instance(schema)
+    for name, declared in instance.fields.items():
+        key = declared.data_key or name
+        if isinstance(declared, ScannerText) and isinstance(raw.get(key), str):
+            raw[key] = scanner_text(raw[key])
+    problems = control_character_problems(raw)
+    if problems:
+        raise Invalid("Some fields hold control characters", details=problems)
+    return instance.load(raw)
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        raw = json.loads(text)
+    except RecursionError:
+        raise MalformedJson(f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError:
+        raise MalformedJson("The request body is not valid JSON") from None
+    if _depth(raw) > MAX_JSON_DEPTH:
+        raise MalformedJson(f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels")
+    return raw
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def load_query(schema: type[Schema] | Schema) -> dict[str, Any]:
@@ -82,10 +133,12 @@ def endpoint(
     query: type[Schema] | None = None,
     answers: dict[int, Answer] | None = None,
     body_required: bool = True,
+    before_password_change: bool = False,
 ) -> Callable:
     """Register `rule` on `bp`: the guard runs first, then the body and query are validated into kwargs.
 
-    With `body_required=False` the body may be left out, and is then read as `{}`."""
+    With `body_required=False` the body may be left out, and is then read as `{}`. `before_password_change`
+    opens the route to a user who has not yet replaced a one-time password."""
 
     def decorate(view: Callable) -> Callable:
         # One schema instance per route: making one copies every declared field; loading keeps no state in it.
@@ -100,7 +153,7 @@ def endpoint(
                 kwargs["query"] = load_query(query_schema)
             return view(**kwargs)
 
-        guarded = requires(*roles)(handler)
+        guarded = requires(*roles, before_password_change=before_password_change)(handler)
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=guarded, methods=[method])
         ROUTES.append(RouteDoc(bp, rule, method, roles, summary, body, query, answers or {}, body_required))
         return guarded
@@ -110,12 +163,6 @@ def endpoint(
 
 def answer(schema: Schema, obj: Any, status: int = 200) -> tuple[Any, int]:
     return jsonify(schema.dump(obj)), status
-
-
-class ErrorDetail(Schema):
-    code = fields.String(required=True)
-    message = fields.String(required=True)
-    details = fields.Dict(required=True)
 
 
 class ErrorBody(Schema):

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from tracker.config import LoginPolicy
 from tracker.db import UnitOfWork
-from tracker.users.services import LoginPolicy
+from tracker.roles import Actor
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """What the web edge asks of the accounts feature: who a bearer token or a page session belongs to, and
+    signing in and out. create_app hands it in, so that the web edge imports no feature."""
+
+    resolve_token: Callable[[UnitOfWork, str], Actor]
+    resolve_page_session: Callable[[UnitOfWork, str], Actor | None]
+    check_password: Callable[..., Actor]
+    begin_page_session: Callable[[UnitOfWork, Actor, LoginPolicy], str]
+    end_page_session: Callable[[UnitOfWork, str], None]
+    any_user_exists: Callable[[UnitOfWork], bool]
 
 
 @dataclass
@@ -17,6 +32,7 @@ class TrackerState:
     engine: Engine
     session_factory: sessionmaker[Session]
     login_policy: LoginPolicy
+    accounts: Accounts
 
 
 def state() -> TrackerState:
@@ -38,3 +54,7 @@ def lookup() -> UnitOfWork:
 
 def login_policy() -> LoginPolicy:
     return state().login_policy
+
+
+def accounts() -> Accounts:
+    return state().accounts

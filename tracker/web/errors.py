@@ -11,7 +11,9 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from tracker.errors import DomainError
+from tracker.translation import N_
 from tracker.web.guard import is_api_request
+from tracker.web.problems import refusal_sentence
 
 log = logging.getLogger(__name__)
 
@@ -33,29 +35,34 @@ def _wants_json() -> bool:
     return is_api_request() or accepted.best_match(["text/html", "application/json"]) == "application/json"
 
 
-def _respond(status: int, code: str, message: str, details: dict | None = None, extra: dict | None = None):  # noqa: ANN202
+def _respond(
+    status: int, code: str, message: str | DomainError, details: dict | None = None, extra: dict | None = None
+):  # noqa: ANN202, E501
+    """`message`: a refusal, or an English sentence marked with N_; both said in the reader's language."""
+    refusal = message if isinstance(message, DomainError) else DomainError(message, code=code)
     if _wants_json():
-        body = {**(extra or {}), "error": {"code": code, "message": message, "details": details or {}}}
+        said = refusal_sentence(refusal, page=False)
+        body = {**(extra or {}), "error": {"code": code, "message": said, "details": details or {}}}
         return jsonify(body), status
     return render_template(
-        "error.html", status=status, code=code, message=message, details=details or {}
+        "error.html", status=status, code=code, message=refusal_sentence(refusal), details=details or {}
     ), status
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):  # noqa: ANN202
-        return _respond(exc.status, exc.code, exc.message, exc.details, exc.extra)
+        return _respond(exc.status, exc.code, exc, exc.details, exc.extra)
 
     @app.errorhandler(ValidationError)
     def validation_error(exc: ValidationError):  # noqa: ANN202
         details = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        return _respond(422, "validation_failed", "Some fields are missing or invalid", details)
+        return _respond(422, "validation_failed", N_("Some fields are missing or invalid"), details)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):  # noqa: ANN202
         return _respond(
-            400, "csrf_failed", "The form expired or did not come from this site: reload and try again"
+            400, "csrf_failed", N_("The form expired or did not come from this site: reload and try again")
         )
 
     @app.errorhandler(HTTPException)
@@ -63,9 +70,10 @@ def register_error_handlers(app: Flask) -> None:
         status = exc.code or 500
         code = _HTTP_CODES.get(status, "http_error")
         messages = {
-            404: "Nothing exists at this address",
-            405: "This address does not accept that method",
-            413: "The upload is too large",
+            404: N_("Nothing exists at this address"),
+            405: N_("This address does not accept that method"),
+            413: N_("The upload is too large"),
+            429: N_("Too many requests: wait a moment and try again"),
         }
         return _respond(status, code, messages.get(status, exc.description or "Request failed"))
 
@@ -76,7 +84,7 @@ def register_error_handlers(app: Flask) -> None:
         log.warning("database unavailable: %s", type(exc).__name__)
         response = make_response(
             _respond(
-                503, "database_unavailable", "The database is not reachable just now; nothing was saved."
+                503, "database_unavailable", N_("The database is not reachable just now; nothing was saved.")
             )
         )
         response.headers["Retry-After"] = "5"
@@ -85,4 +93,4 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # noqa: ANN202
         log.exception("unhandled error")  # the traceback, never the request body (it may hold a password)
-        return _respond(500, "internal_error", "Something went wrong on the server; nothing was saved")
+        return _respond(500, "internal_error", N_("Something went wrong on the server; nothing was saved"))

@@ -10,11 +10,15 @@ from flask_babel import gettext
 from marshmallow import Schema, ValidationError
 
 from tracker.errors import DomainError
+from tracker.text import control_character_problems
 from tracker.web.filters import site_zone
+from tracker.web.problems import refusal_sentence
 
 
 class FormRefused(Exception):
     """A form whose fields the schema refused; shown on the page like a domain error."""
+
+    code = "validation_failed"
 
     def __init__(self, message: str, status: int, details: dict) -> None:
         super().__init__(message)
@@ -49,6 +53,9 @@ def form_data(
 
 
 def load_form(schema: type[Schema], data: dict[str, Any]) -> dict[str, Any]:
+    problems = control_character_problems(data)
+    if problems:
+        raise FormRefused(gettext("Some fields are missing or invalid"), 422, problems)
     try:
         return schema().load(data)
     except ValidationError as exc:
@@ -56,4 +63,5 @@ def load_form(schema: type[Schema], data: dict[str, Any]) -> dict[str, Any]:
 
 
 def refusal(exc: DomainError | FormRefused) -> tuple[str, int, dict]:
-    return exc.message, exc.status, exc.details
+    """The refusal's sentence in the reader's language, its status and its details (labelled by the page)."""
+    return refusal_sentence(exc), exc.status, exc.details

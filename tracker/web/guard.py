@@ -10,8 +10,7 @@ from flask import g, redirect, request, session, url_for
 
 from tracker.errors import Forbidden, Unauthorized
 from tracker.roles import ROLES, Actor
-from tracker.users.services import get_actor, resolve_token
-from tracker.web.context import lookup, reader
+from tracker.web.context import accounts, lookup
 
 PUBLIC = ()  # roles=PUBLIC marks a route that needs no sign-in
 
@@ -26,19 +25,28 @@ def bearer_token() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def client_address() -> str:
+    """Where the request came from: the peer, or the address a configured trusted proxy forwarded
+    (TRUSTED_PROXY_HOPS; werkzeug's ProxyFix rewrites remote_addr only then)."""
+    return (request.remote_addr or "")[:64]
+
+
 def _api_actor() -> Actor:
     token = bearer_token()
     if token is None:
         raise Unauthorized("Send a bearer token: Authorization: Bearer TOKEN", code="missing_token")
-    return resolve_token(lookup(), token)
+    return accounts().resolve_token(lookup(), token)
 
 
 def _page_actor() -> Actor | None:
-    user_id = session.get("user_id")
-    return get_actor(reader(), user_id) if user_id else None
+    token = session.get("session_token")
+    return accounts().resolve_page_session(lookup(), token) if token else None
 
 
-def requires(*roles: str) -> Callable:
+def requires(*roles: str, before_password_change: bool = False) -> Callable:
+    """Only these roles pass. Until a one-time password is changed only routes marked
+    `before_password_change` are open: the API answers 403 `password_change_required`, pages lead to the
+    change form."""
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"unknown roles in guard: {unknown}")
@@ -54,9 +62,16 @@ def requires(*roles: str) -> Callable:
                     if actor is None:
                         session.clear()
                         return redirect(url_for("pages.login", next=request.full_path))
+                g.actor = actor
+                if actor.password_change_required and not before_password_change:
+                    if not is_api_request():
+                        return redirect(url_for("users_pages.change_password", next=request.full_path))
+                    raise Forbidden(
+                        "Change your one-time password first (POST /api/v1/auth/password)",
+                        code="password_change_required",
+                    )
                 if actor.role not in roles:
                     raise Forbidden("Your role may not do this", code="wrong_role")
-                g.actor = actor
             return view(*args, **kwargs)
 
         guarded.required_roles = roles  # read by the role-matrix test and the OpenAPI document

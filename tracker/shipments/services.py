@@ -1,0 +1,298 @@
+"""Shipments: the GMP lab makes one (a manifest of whole kits of its store) and dispatches it (each container
+a custody event `ship`); the site pharmacy receives it by scanning (expected against received: missing,
+extra, damaged). Received whole kits are issued to the pharmacy by the issue path of tracker/stock. A logger
+file at receipt gives the time out of range over dispatch to receipt; an excursion beyond the study's limit
+quarantines the received containers instead (tracker/lots/quarantine.py, QA decides) and opens a
+`temperature_excursion` deviation per container. Readers see the manifest, never what the pharmacy did."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.audit.services import record_event
+from tracker.checkchar import new_random_id
+from tracker.custody import services as custody
+from tracker.custody.models import ContainerQuarantine
+from tracker.db import UnitOfWork, unused_id, utcnow
+from tracker.deviations.services import raise_automatic
+from tracker.errors import Conflict, DomainError, Invalid, NotFound
+from tracker.lots.models import Container
+from tracker.lots.quarantine import quarantine_in
+from tracker.roles import Actor
+from tracker.shipments import rules
+from tracker.shipments.models import Shipment, ShipmentItem
+from tracker.stock import rules as kit_rules
+from tracker.stock import services as stock
+from tracker.storage import rules as storage_rules
+from tracker.storage import services as storage
+from tracker.storage.models import StorageUnit
+from tracker.studies.services import current_study
+from tracker.translation import N_
+
+
+def _find(session: Session, shipment_id: str, *, lock: bool = False) -> Shipment:
+    query = select(Shipment).where(Shipment.shipment_id == rules.normal_id(shipment_id))
+    if lock:
+        query = query.with_for_update()
+    found = session.execute(query).scalar_one_or_none()
+    if found is None:
+        raise NotFound(
+            N_("No shipment has the ID %(shipment)s"),
+            params={"shipment": shipment_id},
+            code="shipment_not_found",
+        )
+    return found
+
+
+def _view(shipment: Shipment) -> dict[str, Any]:
+    items = shipment.items
+    return {
+        "shipment_id": shipment.shipment_id, "from_site": shipment.from_site,
+        "destination_site": shipment.destination_site, "shipper_unit_id": shipment.shipper_unit_id,
+        "courier": shipment.courier, "tracking_number": shipment.tracking_number, "status": shipment.status,
+        "created_at": shipment.created_at, "created_by": shipment.created_by,
+        "dispatched_at": shipment.dispatched_at, "dispatched_by": shipment.dispatched_by,
+        "received_at": shipment.received_at, "received_by": shipment.received_by,
+        "minutes_out_of_range": shipment.minutes_out_of_range, "readings_count": shipment.readings_count,
+        "manifest": [
+            {"container_id": i.container_id, "lot_number": i.lot_number, "kit_no": i.kit_no,
+             "received": i.received, "damaged": i.damaged, "note": i.note}
+            for i in items if i.on_manifest
+        ],
+        "missing": [i.container_id for i in items if i.on_manifest and not i.received]
+        if shipment.status == "received" else [],
+        "extra": [i.container_id for i in items if not i.on_manifest],
+        "damaged": [i.container_id for i in items if i.damaged],
+    }  # fmt: skip
+
+
+# Why a step is refused, by the shipment's status.
+_OUT_OF_ORDER = {
+    "dispatched": N_("Shipment %(shipment)s has been dispatched already"),
+    "received": N_("Shipment %(shipment)s has been received already: its receipt is closed"),
+    "planned": N_("Shipment %(shipment)s is not dispatched yet: it cannot be received"),
+}
+
+
+def _step(shipment: Shipment, step: str) -> None:
+    before, _ = rules.NEXT[step]
+    if shipment.status != before:
+        raise Conflict(
+            _OUT_OF_ORDER[shipment.status], params={"shipment": shipment.shipment_id},
+            code="action_out_of_order",
+            details={"status": shipment.status},
+        )  # fmt: skip
+
+
+def create_shipment(uow: UnitOfWork, actor: Actor, data: dict[str, Any], site_name: str) -> dict[str, Any]:
+    """A planned shipment of whole kits of the lab's store (refused as an issue would refuse them)."""
+    with uow:
+        session = uow.session
+        study = current_study(session)
+        unit_id = (data.get("shipper_unit_id") or "").strip().upper() or None
+        if unit_id is not None:
+            unit = session.execute(select(StorageUnit).where(StorageUnit.unit_id == unit_id)).scalar()
+            if unit is None or unit.kind != rules.SHIPPER_KIND:
+                raise Invalid(
+                    N_("%(unit)s is not a dry shipper"), params={"unit": unit_id},
+                    details={"shipper_unit_id": ["must be a storage unit of kind dry_shipper"]},
+                )  # fmt: skip
+        containers = stock.locked_containers(session, data["container_ids"])
+        stock.check_issuable(session, actor, study, containers)
+        groups = (
+            kit_rules.group_into_kits(study.issue_kit, [(c.lot.material, c) for c in containers])
+            if study.issue_kit
+            else [[c] for c in containers]
+        )
+        now = utcnow()
+        shipment = Shipment(
+            shipment_id=unused_id(
+                session, Shipment.shipment_id,
+                lambda: new_random_id(rules.SHIPMENT_ID_PREFIX, rules.SHIPMENT_ID_BODY),
+            ),
+            from_site=(data.get("from_site") or "").strip() or site_name,
+            destination_site=data["destination_site"].strip().upper(), shipper_unit_id=unit_id,
+            courier=data.get("courier"), tracking_number=data.get("tracking_number"), status="planned",
+            created_at=now, created_by=actor.username,
+        )  # fmt: skip
+        session.add(shipment)
+        session.flush()
+        for n, group in enumerate(groups, 1):
+            session.add_all(
+                ShipmentItem(shipment_pk=shipment.id, container_id=c.container_id,
+                             lot_number=c.lot.lot_number, kit_no=n, on_manifest=True)
+                for c in group
+            )  # fmt: skip
+        session.flush()
+        session.refresh(shipment)
+        view = _view(shipment)
+        record_event(
+            session, actor, "create", "shipment", shipment.shipment_id,
+            after={k: view[k] for k in ("from_site", "destination_site", "shipper_unit_id", "courier",
+                                        "tracking_number", "status")}
+            | {"container_ids": [c.container_id for c in containers]},
+        )  # fmt: skip
+        uow.commit()
+        return view
+
+
+def dispatch(uow: UnitOfWork, actor: Actor, shipment_id: str) -> dict[str, Any]:
+    """The containers leave the store: each checked again as an issue would be, a custody event `ship`."""
+    with uow:
+        session = uow.session
+        shipment = _find(session, shipment_id, lock=True)
+        _step(shipment, "dispatch")
+        containers = stock.locked_containers(session, [i.container_id for i in shipment.items])
+        stock.check_issuable(session, actor, current_study(session), containers)
+        now = utcnow()
+        for container in containers:
+            custody.ensure_not_quarantined(session, container.container_id, "ship")
+            custody.append_event(
+                session, actor, "container", container.container_id, "ship",
+                f"Shipment {shipment.shipment_id} to {shipment.destination_site}", at=now,
+                not_before=container.created_at,
+            )  # fmt: skip
+        shipment.status, shipment.dispatched_at, shipment.dispatched_by = "dispatched", now, actor.username
+        record_event(
+            session, actor, "dispatch", "shipment", shipment.shipment_id,
+            before={"status": "planned"}, after={"status": "dispatched", "at": now},
+        )  # fmt: skip
+        uow.commit()
+        return _view(shipment)
+
+
+def _logger_readings(text: str, zone: str, until: Any) -> list:
+    read = storage_rules.read_logger_file(text, zone=zone, now=until)
+    if read.problems:
+        raise Invalid(
+            N_("The logger file has %(count)s bad lines: nothing was stored"),
+            params={"count": len(read.problems)}, code="bad_logger_file",
+            details={"lines": [{"line": n, "problem": storage_rules.problem_text(p, v)}
+                               for n, p, v in read.problems[:200]]},
+        )  # fmt: skip
+    return read.readings
+
+
+def receive(
+    uow: UnitOfWork, actor: Actor, shipment_id: str, data: dict[str, Any], zone: str
+) -> dict[str, Any]:
+    """Receipt by scanning: closes the shipment. Received whole kits, not damaged, are issued to the pharmacy
+    unless the logger file shows an excursion beyond the study's limit: then every received container is put
+    in quarantine (QA decides) with a `temperature_excursion` deviation each."""
+    with uow:
+        session = uow.session
+        shipment = _find(session, shipment_id, lock=True)
+        _step(shipment, "receive")
+        now = utcnow()
+        scanned = [rules.normal_id(c) for c in data["container_ids"] if rules.normal_id(c)]
+        damaged = {rules.normal_id(d["container_id"]): d.get("note") for d in data.get("damaged", [])}
+        manifest = {i.container_id: i for i in shipment.items if i.on_manifest}
+        compared = rules.compare(manifest, scanned)
+        for cid in damaged:
+            if cid not in compared["received"]:
+                raise Invalid(
+                    N_("Container %(container)s is flagged damaged but was not received on this shipment"),
+                    params={"container": cid}, details={"damaged": [f"{cid} was not received"]},
+                )  # fmt: skip
+        for cid in compared["received"]:
+            item = manifest[cid]
+            item.received = True
+            if cid in damaged:
+                item.damaged, item.note = True, damaged[cid]
+        for cid in compared["extra"]:
+            session.add(
+                ShipmentItem(shipment_pk=shipment.id, container_id=cid, on_manifest=False, received=True)
+            )
+        study = current_study(session)
+        long = []
+        if data.get("logger_csv"):
+            every = _logger_readings(data["logger_csv"], zone, now)
+            if shipment.shipper_unit_id:  # the shipper's history, as a unit's logger import keeps it
+                storage.store_readings_in(session, actor, shipment.shipper_unit_id, every)
+            readings = [(at, t) for at, t in every if shipment.dispatched_at <= at <= now]
+            low, high = study.storage_ranges.get(rules.SHIPPER_KIND, (None, None))
+            found = storage_rules.excursions(readings, low, high)
+            shipment.minutes_out_of_range = round(storage_rules.minutes_out_of_range(found), 1)
+            shipment.readings_count = len(readings)
+            long = storage_rules.beyond_limit(found, study.storage_max_minutes_out_of_range)
+        quarantined, issued = [], []
+        if long:
+            first = long[0]
+            low, high = study.storage_ranges.get(rules.SHIPPER_KIND, (None, None))
+            title = (
+                f"Temperature excursion in shipment {shipment.shipment_id}: {first.minutes:.0f} min out of "
+                f"{storage_rules.range_text(low, high)} from {first.start:%Y-%m-%d %H:%M} UTC"
+            )
+            for cid in compared["received"]:
+                deviation = raise_automatic(
+                    session, actor, "temperature_excursion",
+                    {"container_id": cid, "lot_number": manifest[cid].lot_number}, title,
+                    "shipment_excursion",
+                )  # fmt: skip
+                if quarantine_in(
+                    session, actor, cid, shipment.shipment_id, first.start, first.end,
+                    deviation.deviation_id if deviation is not None else None,
+                ):  # fmt: skip
+                    quarantined.append(cid)
+        else:
+            usable = [c for c in compared["received"] if c not in damaged]
+            wanted = rules.whole_kits({c: i.kit_no or 0 for c, i in manifest.items()}, usable)
+            if wanted:
+                containers = stock.locked_containers(session, wanted)
+                location = f"{shipment.destination_site} pharmacy"
+                issued = [
+                    c["container_id"]
+                    for c in stock.issue_in(session, actor, study, containers, location)["issued"]
+                ]
+        shipment.status, shipment.received_at, shipment.received_by = "received", now, actor.username
+        session.flush()
+        session.refresh(shipment)
+        record_event(
+            session, actor, "receive", "shipment", shipment.shipment_id,
+            before={"status": "dispatched"},
+            after={"status": "received", "at": now, "missing": compared["missing"],
+                   "extra": compared["extra"], "damaged": sorted(damaged),
+                   "minutes_out_of_range": shipment.minutes_out_of_range,
+                   "quarantined": quarantined},
+        )  # fmt: skip
+        uow.commit()
+        return {**_view(shipment), "quarantined": quarantined, "issued": issued}
+
+
+def issue_released(session: Session, actor: Actor, container: Container, held: ContainerQuarantine) -> None:
+    """After QA releases a container a received shipment carried (its quarantine names the shipment): once
+    every container of its kit was received undamaged and released, the kit joins the pharmacy's stock by the
+    issue path, inside QA's transaction. A kit with a destroyed, damaged or missing container stays out."""
+    shipment = session.execute(select(Shipment).where(Shipment.shipment_id == held.unit_id)).scalar()
+    if shipment is None or shipment.status != "received":
+        return
+    manifest = {i.container_id: i for i in shipment.items if i.on_manifest}
+    item = manifest.get(container.container_id)
+    if item is None:
+        return
+    mates = [i for i in manifest.values() if i.kit_no == item.kit_no]
+    if any(not i.received or i.damaged or custody.open_quarantine(session, i.container_id) for i in mates):
+        return
+    containers = stock.locked_containers(session, [i.container_id for i in mates])
+    if any(c.status != "stored" for c in containers):
+        return
+    try:  # refused before anything is written (a lot recalled or expired meanwhile): the kit stays out
+        stock.issue_in(
+            session, actor, current_study(session), containers, f"{shipment.destination_site} pharmacy"
+        )
+    except DomainError:
+        return
+
+
+def list_shipments(uow: UnitOfWork) -> list[dict[str, Any]]:
+    with uow:
+        rows = uow.session.execute(select(Shipment).order_by(Shipment.created_at, Shipment.id)).scalars()
+        return [_view(s) for s in rows]
+
+
+def get_shipment(uow: UnitOfWork, shipment_id: str) -> dict[str, Any]:
+    with uow:
+        return _view(_find(uow.session, shipment_id))

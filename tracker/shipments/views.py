@@ -1,0 +1,141 @@
+"""Shipment pages: the list, a new shipment (GMP), a shipment with its manifest, the dispatch (GMP) and the
+receipt by scanning (the pharmacist: one field taking scan after scan, the damaged ones, the logger file).
+No blinded ward role sees any of it; GMP and QA read the manifest only, never the pharmacy's use."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from tracker.errors import DomainError
+from tracker.shipments import rules, services
+from tracker.shipments.schemas import ReceiptIn, ShipmentIn
+from tracker.storage import rules as storage_rules
+from tracker.translation import N_
+from tracker.web.context import reader, uow
+from tracker.web.forms import FormRefused, form_data, load_form, refusal
+from tracker.web.guard import requires
+from tracker.web.pages import WORKSPACES
+
+bp = Blueprint("shipments_pages", __name__)
+
+WORKSPACES.append((N_("Shipments"), "shipments_pages.index", rules.READERS))
+
+STATUS_NAMES = {"planned": N_("Planned"), "dispatched": N_("Dispatched"), "received": N_("Received")}
+
+
+@bp.url_value_preprocessor
+def _logger_files_are_larger(endpoint: str | None, values: dict | None) -> None:
+    if endpoint == "shipments_pages.receipt":
+        request.max_content_length = storage_rules.MAX_LOGGER_BYTES
+
+
+def _scans(text: str) -> list[str]:
+    """What a keyboard wedge typed into the one scan field: one container ID a line (or spaces, commas)."""
+    return [part for part in text.replace(",", " ").split() if part.strip()]
+
+
+def _names() -> dict:
+    return {"status_names": STATUS_NAMES, "senders": rules.SENDERS, "receivers": rules.RECEIVERS}
+
+
+@bp.get("/shipments")
+@requires(*rules.READERS)
+def index():
+    return render_template("shipments/index.html", shipments=services.list_shipments(reader()), **_names())
+
+
+def _new(error: str | None = None, details: dict | None = None, status: int = 200):
+    return render_template(
+        "shipments/new.html", error=error, details=details or {}, form=request.form,
+        site_name=current_app.config["SITE_NAME"], **_names(),
+    ), status  # fmt: skip
+
+
+@bp.get("/shipments/new")
+@requires(*rules.SENDERS)
+def new():
+    return _new()
+
+
+@bp.post("/shipments")
+@requires(*rules.SENDERS)
+def create():
+    data = form_data(
+        request.form, ("destination_site", "from_site", "shipper_unit_id", "courier", "tracking_number")
+    )
+    data["container_ids"] = _scans(request.form.get("container_ids", ""))
+    try:
+        if not data["container_ids"]:
+            raise FormRefused(
+                gettext("Scan the containers of the kits"), 422, {"container_ids": [gettext("missing")]}
+            )
+        made = services.create_shipment(
+            uow(), g.actor, load_form(ShipmentIn, data), current_app.config["SITE_NAME"]
+        )
+    except (DomainError, FormRefused) as exc:
+        message, status, details = refusal(exc)
+        return _new(message, details, status)
+    return redirect(url_for("shipments_pages.detail", shipment_id=made["shipment_id"]))
+
+
+def _detail(shipment_id: str, error: str | None = None, details: dict | None = None, status: int = 200):
+    shipment = services.get_shipment(reader(), shipment_id)
+    return render_template(
+        "shipments/detail.html", shipment=shipment, error=error, details=details or {}, form=request.form,
+        **_names(),
+    ), status  # fmt: skip
+
+
+@bp.get("/shipments/<shipment_id>")
+@requires(*rules.READERS)
+def detail(shipment_id: str):
+    return _detail(shipment_id)
+
+
+@bp.post("/shipments/<shipment_id>/dispatch")
+@requires(*rules.SENDERS)
+def dispatch(shipment_id: str):
+    try:
+        services.dispatch(uow(), g.actor, shipment_id)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        message, status, details = refusal(exc)
+        return _detail(shipment_id, message, details, status)
+    return redirect(url_for("shipments_pages.detail", shipment_id=shipment_id))
+
+
+def _damaged(text: str) -> list[dict]:
+    """One damaged container a line: its ID, then the note."""
+    found = []
+    for line in text.splitlines():
+        parts = line.strip().split(None, 1)
+        if parts:
+            found.append({"container_id": parts[0], "note": parts[1] if len(parts) > 1 else None})
+    return found
+
+
+@bp.post("/shipments/<shipment_id>/receipt")
+@requires(*rules.RECEIVERS)
+def receipt(shipment_id: str):
+    data: dict = {
+        "container_ids": _scans(request.form.get("container_ids", "")),
+        "damaged": _damaged(request.form.get("damaged", "")),
+    }
+    upload = request.files.get("logger_file")
+    try:
+        body = load_form(ReceiptIn, data)
+        if upload is not None and upload.filename:  # a file's CR LF are no typed control characters
+            content = upload.read()
+            try:
+                body["logger_csv"] = content.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                body["logger_csv"] = content.decode("latin-1")
+        services.receive(uow(), g.actor, shipment_id, body, current_app.config["SITE_TIMEZONE"])
+    except (DomainError, FormRefused) as exc:
+        if isinstance(exc, DomainError) and exc.status == 404:
+            raise
+        message, status, details = refusal(exc)
+        return _detail(shipment_id, message, details, status)
+    return redirect(url_for("shipments_pages.detail", shipment_id=shipment_id))
