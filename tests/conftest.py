@@ -205,13 +205,16 @@ class ApiClient:
 
 @pytest.fixture
 def make_user(app: Any):  # noqa: ANN201
-    """make_user(role, username=None) -> username; the password is PASSWORD."""
+    """make_user(role, username=None, sites=()) -> username; the password is PASSWORD; no sites: the whole
+    trial."""
     counter = iter(range(1, 10_000))
 
-    def make(role: str, username: str | None = None, full_name: str = "") -> str:
+    def make(role: str, username: str | None = None, full_name: str = "", sites: tuple[str, ...] = ()) -> str:
         name = username or f"{role}{next(counter)}"
         with app.app_context():
-            create_user(uow(), SYSTEM, name, role, PASSWORD, full_name or f"{role.title()} Tester")
+            create_user(
+                uow(), SYSTEM, name, role, PASSWORD, full_name or f"{role.title()} Tester", sites=sites
+            )
         return name
 
     return make
@@ -219,10 +222,10 @@ def make_user(app: Any):  # noqa: ANN201
 
 @pytest.fixture
 def login(client: Any, make_user: Any):  # noqa: ANN201
-    """login(role, username=None) -> ApiClient signed in as a new user of that role."""
+    """login(role, username=None, sites=()) -> ApiClient signed in as a new user of that role."""
 
-    def sign_in(role: str, username: str | None = None) -> ApiClient:
-        name = make_user(role, username)
+    def sign_in(role: str, username: str | None = None, sites: tuple[str, ...] = ()) -> ApiClient:
+        name = make_user(role, username, sites=sites)
         response = client.post("/api/v1/auth/token", json={"username": name, "password": PASSWORD})
         assert response.status_code == 200, response.json
         return ApiClient(client, response.json["token"], name, role)

@@ -51,6 +51,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    from tracker.sites import scope
+
+    scope.install(app.extensions["tracker"].session_factory)
     csrf.init_app(app)
     _connect_features()
     _register_blueprints(app)
@@ -121,6 +124,8 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.reports import views as reports_views
     from tracker.shipments import api as shipments_api
     from tracker.shipments import views as shipments_views
+    from tracker.sites import api as sites_api
+    from tracker.sites import views as sites_views
     from tracker.stock import api as stock_api
     from tracker.stock import views as stock_views
     from tracker.storage import api as storage_api
@@ -135,7 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     api_modules = (
         users_api, audit_api, meta, lots_api, stock_api, randomization_api, participants_api, thaws_api,
         pharmacy_api, handoff_api, ward_api, reports_api, deviations_api, adverse_events_api,
-        storage_api, shipments_api,
+        storage_api, shipments_api, sites_api,
     )  # fmt: skip
     for module in api_modules:
         csrf.exempt(module.bp)  # the API authenticates with bearer tokens, never cookies
@@ -144,7 +149,7 @@ def _register_blueprints(app: Flask) -> None:
     page_modules = (
         pages, i18n, lots_views, stock_views, randomization_views, participants_views, notifications_views,
         pharmacy_views, reports_views, audit_views, ward_views, camera_views, users_views,
-        deviations_views, adverse_events_views, storage_views, shipments_views,
+        deviations_views, adverse_events_views, storage_views, shipments_views, sites_views,
     )  # fmt: skip
     for module in page_modules:
         app.register_blueprint(module.bp)

@@ -74,12 +74,14 @@ def register_cli(app: Flask) -> None:
     from tracker.deviations.cli import register_deviations_cli
     from tracker.notifications.cli import register_notifications_cli
     from tracker.randomization.cli import register_randomization_cli
+    from tracker.sites.cli import register_sites_cli
     from tracker.storage.cli import register_storage_cli
 
     register_randomization_cli(app)
     register_notifications_cli(app)
     register_deviations_cli(app)
     register_storage_cli(app)
+    register_sites_cli(app)
 
     @app.cli.command("init-db")
     def init_db() -> None:
@@ -94,21 +96,28 @@ def register_cli(app: Flask) -> None:
     @click.argument("name")
     @click.option("--role", required=True, type=click.Choice(ROLES))
     @click.option("--full-name", default="", help="Printed name shown with signatures.")
-    def user_add(name: str, role: str, full_name: str) -> None:
+    @click.option(
+        "--site", "sites", multiple=True,
+        help="A site the person works for (repeat for several); none: the whole trial.",
+    )  # fmt: skip
+    def user_add(name: str, role: str, full_name: str, sites: tuple[str, ...]) -> None:
         """Create a user; the password comes from stdin (one line) or is prompted twice."""
         password = _read_password("Password")
         try:
-            actor = create_user(uow(), SYSTEM, name, role, password, full_name)
+            actor = create_user(uow(), SYSTEM, name, role, password, full_name, sites=sites)
         except DomainError as exc:
             _fail(exc)
-        click.echo(f"User {actor.username} created with role {actor.role}.")
+        click.echo(
+            f"User {actor.username} created with role {actor.role}"
+            + (f" at {', '.join(actor.sites)}." if actor.sites else ", for the whole trial.")
+        )
 
     @user.command("list")
     def user_list() -> None:
         """Every account: role, state, last sign-in."""
         from tracker.users.services import list_accounts
 
-        click.echo(f"{'user':<20} {'role':<13} {'state':<18} {'last sign-in':<17} name")
+        click.echo(f"{'user':<20} {'role':<13} {'state':<18} {'last sign-in':<17} {'sites':<16} name")
         for account in list_accounts(reader(), state().login_policy):
             flags = ["active" if account["active"] else "disabled"]
             if account["locked"]:
@@ -118,7 +127,8 @@ def register_cli(app: Flask) -> None:
             last = account["last_sign_in_at"]
             click.echo(
                 f"{account['username']:<20} {account['role']:<13} {','.join(flags):<18} "
-                f"{last.strftime('%Y-%m-%d %H:%M') if last else 'never':<17} {account['full_name']}"
+                f"{last.strftime('%Y-%m-%d %H:%M') if last else 'never':<17} "
+                f"{' '.join(account['sites']) or 'all':<16} {account['full_name']}"
             )
 
     def _account_change(name: str, active: bool, reason: str) -> None:

@@ -107,7 +107,9 @@ def unused_id(session: Session, column: Any, make: Callable[[], str]) -> str:
     constraint has the last word)."""
     while True:
         candidate = make()
-        if session.execute(select(column).where(column == candidate)).first() is None:
+        # Across every site (tracker/sites/scope.py): IDs are unique in the whole trial.
+        taken = session.execute(select(column).where(column == candidate).execution_options(all_sites=True))
+        if taken.first() is None:
             return candidate
 
 
@@ -167,19 +169,29 @@ class UnitOfWork:
 
     `lookup=True` is for a use case that reads with one statement (resolving a bearer token on every API
     call): on PostgreSQL it runs without BEGIN and ROLLBACK, two round trips fewer and nothing less, since a
-    single statement sees one snapshot anyway."""
+    single statement sees one snapshot anyway.
+
+    `sites`: the sites of a person who works for some of them only; the session then reads nothing of other
+    sites (tracker/sites/scope.py). None is the whole trial."""
 
     def __init__(
-        self, session_factory: sessionmaker[Session], *, write: bool = True, lookup: bool = False
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        write: bool = True,
+        lookup: bool = False,
+        sites: tuple[str, ...] | None = None,
     ) -> None:
         if write and lookup:
             raise ValueError("a lookup only reads")
         self._factory = session_factory
         self._write = write
         self._lookup = lookup
+        self._sites = sites
 
     def __enter__(self) -> UnitOfWork:
         self.session: Session = self._factory(execution_options={"write": self._write})
+        self.session.info["sites"] = self._sites
         self.dialect = self.session.get_bind().dialect.name
         if self._lookup and self.dialect == "postgresql":
             self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

@@ -12,6 +12,7 @@ from tracker.participants.models import CodeBreak
 from tracker.pharmacy.models import Bag, BagPreparation
 from tracker.randomization.models import Participant, RandomizationCode, RandomizationList
 from tracker.shipments.models import Shipment, ShipmentItem
+from tracker.sites.models import Site
 from tracker.stock.models import Kit, KitContainer
 from tracker.storage.models import StorageMove, StorageUnit, TemperatureReading
 from tracker.studies.models import Study
@@ -27,6 +28,6 @@ __all__ = [
     "LotSignature", "QcResult", "Bag", "BagPreparation", "Thaw", "Infusion", "Scan", "Kit", "KitContainer",
     "Deviation", "DeviationClosure",
     "AdverseEvent",
-    "StorageMove", "StorageUnit", "TemperatureReading",
+    "StorageMove", "StorageUnit", "TemperatureReading", "Site",
     "Shipment", "ShipmentItem",
 ]  # fmt: skip

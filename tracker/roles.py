@@ -19,6 +19,12 @@ class Actor:
     role: str
     # A one-time password not yet replaced: only the password change is open until it is.
     password_change_required: bool = False
+    # The sites this person works for; empty: the whole trial (the sponsor's QA, the statistician, the admin).
+    sites: tuple[str, ...] = ()
+
+    @property
+    def trial_wide(self) -> bool:
+        return not self.sites
 
     @property
     def unblinded(self) -> bool:

@@ -23,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
 from tests.conftest import PASSWORD
 from tests.lots_support import passing_lot
 from tests.pharmacy_support import build_trial
+from tests.sites_support import add_site
 from tests.ward_support import ready_bag, start
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
@@ -39,6 +40,7 @@ def _roles(operation: Any) -> tuple[str, ...]:
 def _known_records(login: Any, runner: Any, tmp_path: Any) -> dict[str, str]:
     """One record of each kind a path names, so that some requests reach past the 404."""
     trial = build_trial(login, runner, tmp_path)
+    add_site(login, "SITE-02")
     passing_lot(trial.gmp, "UC-0002")  # one lot still in quarantine
     thaw = trial.thaw()
     (participant, code), *_ = trial.of_arm("placebo")

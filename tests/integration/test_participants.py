@@ -38,7 +38,8 @@ def test_enrolment_takes_the_strata_codes_in_list_order(rows, login):
     investigator = login("investigator")
     first = investigator.post("/api/v1/participants", json={"participant_id": "P-001", "stratum": "B"})
     assert first.status_code == 201, first.json
-    assert set(first.json) == {"participant_id", "stratum", "randomization_code", "randomized_at"}
+    assert set(first.json) == {"participant_id", "stratum", "randomization_code", "randomized_at", "site"}
+    assert first.json["site"] == "SITE-01"  # a one-site trial's first site, made at its first record
     assert first.json["randomization_code"] == _codes(rows, "B")[0]
     assert first.json["randomized_at"].endswith("+00:00")
     second = investigator.post("/api/v1/participants", json={"participant_id": "P-002", "stratum": "B"})

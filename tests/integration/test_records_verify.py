@@ -13,6 +13,7 @@ from tests.audit_support import tamper
 from tests.conftest import PASSWORD
 from tests.lots_support import PASSING, create_lot, enter_results, passing_lot
 from tests.pharmacy_support import CELL_LOT, build_trial
+from tests.sites_support import add_site
 from tests.ward_support import ready_bag, scan, start
 from tracker.audit.records import NOT_RECORDS, record_tables
 from tracker.db import CLOCK
@@ -46,6 +47,7 @@ def day(login, runner, tmp_path):
     assert broken.status_code == 200, broken.json
     _deviation_closed(trial, bag["bag_id"])
     _stored_and_moved(trial)
+    add_site(login, "SITE-02")  # a site, made by the admin (a record table too)
     _shipped_and_received(trial)
     _released_with_a_result_pending(trial, runner)
     yield trial

@@ -22,6 +22,7 @@ from werkzeug.test import encode_multipart
 from tests.conftest import PASSWORD, csrf_token_in
 from tests.integration.randomization_support import import_list, list_rows
 from tests.lots_support import create_lot, enter_results, issue_kits, passing_lot
+from tests.sites_support import add_site
 from tests.ward_support import handoff
 from tracker.audit.models import AuditEvent
 from tracker.randomization.models import RandomizationList
@@ -73,6 +74,8 @@ def audit_count(app: Any) -> int:
 @pytest.fixture
 def records(app, login, runner, tmp_path) -> dict[str, str]:
     """Real records for the path parameters: a released lot, a lot in quarantine, a participant."""
+    add_site(login, "SITE-02")
+    add_site(login, "SITE-03")
     gmp = login("gmp")
     passing_lot(gmp, "UC-0001")
     login("qa").post("/api/v1/lots/UC-0001/release", json={"password": PASSWORD, "meaning": "ok"})

@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import PASSWORD
 from tests.lots_support import issue, passing_lot
+from tests.sites_support import add_site
 from tracker.db import CLOCK
 
 CELL_LOT, VEHICLE_LOT = "UC-S001", "PL-S001"
@@ -20,6 +21,7 @@ def clock():
 
 
 def _lots(login):
+    add_site(login, "SITE-02")
     gmp, qa = login("gmp"), login("qa")
     cells = [c["container_id"] for c in passing_lot(gmp, CELL_LOT, "ucmsc")["containers"]]
     vehicle = [c["container_id"] for c in passing_lot(gmp, VEHICLE_LOT, "placebo")["containers"]]

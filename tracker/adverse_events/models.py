@@ -11,9 +11,10 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.db import Base
+from tracker.sites.models import AtSite
 
 
-class AdverseEvent(Base):
+class AdverseEvent(AtSite, Base):
     __tablename__ = "adverse_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -223,6 +223,7 @@ def record_adverse_event(
         actions = [a for a in rules.ACTIONS if a in data["actions_taken"]]
         event = AdverseEvent(
             ae_id=unused_id(session, AdverseEvent.ae_id, new_ae_id),
+            site_code=infusion.site_code,
             infusion_pk=infusion.id, participant_id=infusion.participant_id, onset_at=data["onset_at"],
             description=data["description"].strip(), grade=data["grade"], serious=serious,
             seriousness_criteria=[c for c in rules.SERIOUSNESS_CRITERIA if c in data["seriousness_criteria"]],

@@ -9,9 +9,10 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base
+from tracker.sites.models import AtSite
 
 
-class Deviation(Base):
+class Deviation(AtSite, Base):
     """Links are public IDs, not foreign keys: this feature sits below lots, the pharmacy and the ward, and
     knows them only by name. `source_lot_number` and `source_container_id` are where a linked bag came from:
     unblinded (tracker/blinding.py)."""

@@ -22,6 +22,7 @@ from tracker.errors import Conflict, Forbidden, Invalid, NotFound
 from tracker.notifications.models import Notification
 from tracker.notifications.services import queue_notification
 from tracker.roles import Actor
+from tracker.sites import rules as site_rules
 from tracker.translation import N_
 from tracker.users.services import LoginPolicy, reauthenticate
 
@@ -138,15 +139,20 @@ def board(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
 # ---- raising -------------------------------------------------------------------------------------------
 
 
-def _checked_links(session: Session, links: dict[str, Any]) -> dict[str, str]:
-    """The links as stored (IDs as the record keeps them); a link naming nothing answers 404."""
+def _checked_links(session: Session, actor: Actor, links: dict[str, Any]) -> dict[str, str]:
+    """The links as stored (IDs as the record keeps them); a link naming nothing, or a record of a site the
+    person does not work for, answers 404."""
     found: dict[str, str] = {}
     for name, (table_name, column_name) in LINK_TABLES.items():
         value = (links.get(name) or "").strip()
         if not value:
             continue
-        column = Base.metadata.tables[table_name].c[column_name]
-        stored = session.execute(select(column).where(func.upper(column) == value.upper())).scalar()
+        table = Base.metadata.tables[table_name]
+        column = table.c[column_name]
+        row = session.execute(
+            select(column, table.c.site_code).where(func.upper(column) == value.upper())
+        ).first()
+        stored = None if row is None or not (actor.trial_wide or row[1] in actor.sites) else row[0]
         if stored is None:
             raise NotFound(
                 N_("No record has the ID %(value)s"), params={"value": value},
@@ -154,6 +160,21 @@ def _checked_links(session: Session, links: dict[str, Any]) -> dict[str, str]:
             )  # fmt: skip
         found[name] = stored
     return found
+
+
+def _site_of(session: Session, actor: Actor, links: dict[str, str]) -> str:
+    """A deviation belongs to the site of its most specific record (an infusion's, a bag's, ... a lot's);
+    one linked to nothing to the site of the person who raised it."""
+    for name in ("infusion_id", "bag_id", "container_id", "participant_id", "lot_number"):
+        if links.get(name):
+            table_name, column_name = LINK_TABLES[name]
+            table = Base.metadata.tables[table_name]
+            site = session.execute(
+                select(table.c.site_code).where(table.c[column_name] == links[name])
+            ).scalar()
+            if site:
+                return site
+    return actor.sites[0] if actor.sites else site_rules.FIRST_SITE
 
 
 def _insert(
@@ -173,6 +194,7 @@ def _insert(
     if due_at is not None and due_at < now - dt.timedelta(minutes=1):
         raise Invalid(N_("The due date has passed"), details={"due_at": ["must not lie in the past"]})
     deviation = Deviation(
+        site_code=_site_of(session, actor, links),
         deviation_id=unused_id(session, Deviation.deviation_id, lambda: new_random_id(ID_PREFIX, ID_BODY)),
         title=title, description=description, category=category, state="open",
         **rules.source_links(links),
@@ -209,7 +231,7 @@ def raise_deviation(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> dict
         raise Forbidden(N_("Your role cannot raise a deviation"), code="forbidden")
     with uow:
         session = uow.session
-        links = _checked_links(session, data)
+        links = _checked_links(session, actor, data)
         _refuse_unblinding_text(data, links)
         deviation = _insert(
             session, actor, title=data["title"].strip(), description=data["description"].strip(),

@@ -71,7 +71,10 @@ def container_record(container: Container) -> dict[str, Any]:
 
 def container_view(container: Container, role: str) -> dict[str, Any]:
     """The container as `role` may see it: a blinded reader gets its place, not what the pharmacy did."""
-    return {**container_record(container), "status": container_status_for(role, container.status)}
+    return {
+        **container_record(container), "status": container_status_for(role, container.status),
+        "site": container.site_code,
+    }  # fmt: skip
 
 
 def containers_by_status(containers: list[Container], role: str) -> dict[str, int]:

@@ -16,6 +16,9 @@ from tracker.lots.containers import container_record
 from tracker.lots.models import Container, Lot
 from tracker.lots.records import lot_view
 from tracker.roles import Actor
+from tracker.sites import rules as site_rules
+from tracker.sites.scope import ALL_SITES
+from tracker.sites.services import choose_site
 from tracker.studies.services import current_study
 from tracker.translation import N_
 
@@ -90,10 +93,14 @@ def create_lot(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> dict[str,
                 details={"material": [f"must be one of: {', '.join(study.qc_tests)}"]},
             )
         exists = Conflict(N_("Lot %(lot)s already exists"), params={"lot": lot_number}, code="lot_exists")
-        if session.execute(select(Lot.id).where(Lot.lot_number == lot_number)).first():
+        if session.execute(
+            select(Lot.id).where(Lot.lot_number == lot_number), execution_options=ALL_SITES
+        ).first():
             raise exists
+        site = choose_site(session, actor, data.get("site"), site_rules.MAKES, "a lot")
         count = data["container_count"]
         lot = Lot(
+            site_code=site,
             lot_number=lot_number,
             material=data["material"],
             status="quarantine",
@@ -113,7 +120,7 @@ def create_lot(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> dict[str,
         ids = _new_container_ids(session, count)
         containers = [
             Container(
-                container_id=cid, lot=lot, status="stored",
+                container_id=cid, lot=lot, status="stored", site_code=site,
                 freezer=freezer, rack=rack, box=box, position=position, created_at=now,
             )
             for cid, (freezer, rack, box, position) in zip(ids, places, strict=True)
@@ -124,7 +131,7 @@ def create_lot(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> dict[str,
         record_event(
             session, actor, "create", "lot", lot_number,
             after={
-                "material": lot.material, "status": lot.status,
+                "material": lot.material, "status": lot.status, "site": site,
                 "manufactured_at": lot.manufactured_at, "expires_at": lot.expires_at,
                 "container_count": count, "volume_ml_per_container": lot.volume_ml_per_container,
                 "cells_per_container": lot.cells_per_container, "donor_code": lot.donor_code,

@@ -8,9 +8,10 @@ from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base
+from tracker.sites.models import AtSite
 
 
-class Lot(Base):
+class Lot(AtSite, Base):
     __tablename__ = "lot"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,7 +37,7 @@ class Lot(Base):
     follow_ups: Mapped[list[LotFollowUp]] = relationship(order_by="LotFollowUp.id", lazy="selectin")
 
 
-class Container(Base):
+class Container(AtSite, Base):
     __tablename__ = "container"
     __table_args__ = (Index("ix_container_box", "freezer", "rack", "box"),)
 

@@ -117,6 +117,7 @@ def lot_view(study: StudyDefinition, lot: Lot, now: dt.datetime, role: str) -> d
     release = next((s for s in signatures if s["action"] == "release"), None)
     return {
         "lot_number": lot.lot_number,
+        "site": lot.site_code,
         "material": lot.material,
         "status": lot.status,
         "disposition": disposition(lot),
@@ -175,6 +176,7 @@ def list_lots(
             items.append(
                 {
                     "lot_number": lot.lot_number,
+                    "site": lot.site_code,
                     "material": lot.material,
                     "status": lot.status,
                     "disposition": disposition(lot),

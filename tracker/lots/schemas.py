@@ -47,6 +47,10 @@ class LotCreate(Schema):
         ),
     )
     material = fields.String(required=True, validate=validate.OneOf(MATERIALS))
+    site = fields.String(
+        load_default=None, validate=validate.Length(min=1, max=16),
+        metadata={"description": "the manufacturing site's code; default: the only one that is yours"},
+    )  # fmt: skip
     manufactured_at = fields.AwareDateTime(required=True)
     expires_at = fields.AwareDateTime(required=True)
     container_count = fields.Integer(
@@ -126,6 +130,7 @@ class ContainerBlinded(Schema):
     box = fields.String()
     position = fields.String()
     lot_number = fields.String()
+    site = fields.String(metadata={"description": "the site where the container is"})
 
 
 class ContainerUnblinded(ContainerBlinded):
@@ -239,6 +244,7 @@ class AffectedOut(Schema):
 
 class _Lot(Schema):
     lot_number = fields.String(required=True)
+    site = fields.String(metadata={"description": "the manufacturing site"})
     material = fields.String(required=True)
     status = fields.String(required=True)
     disposition = fields.String(validate=validate.OneOf(DISPOSITIONS))
@@ -275,6 +281,7 @@ class LotUnblinded(_Lot):
 
 class _LotSummary(Schema):
     lot_number = fields.String(required=True)
+    site = fields.String()
     material = fields.String(required=True)
     status = fields.String(required=True)
     disposition = fields.String(validate=validate.OneOf(DISPOSITIONS))

@@ -29,7 +29,7 @@ def enrol(body: dict):
     try:
         enrolled = services.enrol_participant(
             uow(), g.actor, body["participant_id"], body.get("stratum"),
-            onset_at=body.get("onset_at"), eligibility=body.get("eligibility"),
+            onset_at=body.get("onset_at"), eligibility=body.get("eligibility"), site=body.get("site"),
         )  # fmt: skip
     finally:
         dispatch_in_background()  # a refused enrolment may have queued a notification

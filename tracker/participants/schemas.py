@@ -14,6 +14,10 @@ MAX_CRITERIA = 200
 
 class EnrolRequest(Schema):
     participant_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    site = fields.String(
+        load_default=None, validate=validate.Length(min=1, max=16),
+        metadata={"description": "the clinical site's code; default: the only one that is yours"},
+    )  # fmt: skip
     stratum = fields.String(
         validate=validate.Length(min=1, max=8),
         metadata={"description": "Required unless onset_at is given; then it must agree with the onset"},
@@ -39,6 +43,7 @@ class EnrolRequest(Schema):
 
 class Enrolled(Schema):
     participant_id = fields.String(required=True)
+    site = fields.String()
     stratum = fields.String(required=True)
     randomization_code = fields.String(required=True)
     randomized_at = fields.AwareDateTime(required=True)

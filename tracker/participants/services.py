@@ -20,6 +20,9 @@ from tracker.pharmacy.bags import latest_bag_of
 from tracker.randomization import allocation
 from tracker.randomization.models import Participant, RandomizationCode, same_participant
 from tracker.roles import SYSTEM, Actor
+from tracker.sites import rules as site_rules
+from tracker.sites.scope import ALL_SITES
+from tracker.sites.services import choose_site
 from tracker.studies.definition import StudyDefinition
 from tracker.studies.services import current_study
 from tracker.timing import check_happened
@@ -40,6 +43,7 @@ class ParticipantView:
     infusion: dict[str, Any] | None = None
     onset_at: dt.datetime | None = None
     eligibility: dict[str, Any] | None = None
+    site: str | None = None  # where the participant was enrolled
 
     @property
     def stratum_from_onset(self) -> bool:
@@ -69,7 +73,7 @@ def _view(
     return ParticipantView(
         participant.participant_id, participant.stratum, participant.randomization_code,
         participant.randomized_at, participant.enrolled_by, arm, bag, infusion,
-        onset_at=participant.onset_at, eligibility=participant.eligibility,
+        onset_at=participant.onset_at, eligibility=participant.eligibility, site=participant.site_code,
     )  # fmt: skip
 
 
@@ -87,12 +91,14 @@ def _lock_stratum(session: Session, stratum: str) -> None:
 
 
 def _next_unused_code(session: Session, stratum: str) -> str | None:
+    # Used by a participant of any site: the list is the whole trial's.
     used = select(Participant.id).where(Participant.randomization_code == RandomizationCode.code)
     return session.execute(
         select(RandomizationCode.code)
         .where(RandomizationCode.stratum == stratum, ~used.exists())
         .order_by(RandomizationCode.list_id, RandomizationCode.position)
-        .limit(1)
+        .limit(1),
+        execution_options=ALL_SITES,
     ).scalar_one_or_none()
 
 
@@ -275,8 +281,10 @@ def enrol_participant(
     *,
     onset_at: dt.datetime | None = None,
     eligibility: Mapping[str, Any] | None = None,
+    site: str | None = None,
 ) -> ParticipantView:
     """Randomize: the stratum's next unused code in list order. A used-up stratum is refused and reported.
+    The participant belongs to `site` (default: the investigator's only clinical site).
 
     With a checklist, every criterion must be answered and met; with an onset, the stratum is the one whose
     window holds the time from onset to randomization, and a stratum given that disagrees is refused.
@@ -286,8 +294,9 @@ def enrol_participant(
         study = current_study(uow.session)
         check = _check(study, participant_id, stratum, onset_at, eligibility, utcnow())
         stratum = check.stratum
-        if _participant(uow.session, participant_id) is not None:
+        if _participant(uow.session, participant_id, everywhere=True) is not None:
             raise _already_enrolled(participant_id)
+        site = choose_site(uow.session, actor, site, site_rules.TREATS, "a participant")
         _lock_stratum(uow.session, stratum)
         randomized_at = utcnow()
         if onset_at is not None:
@@ -312,7 +321,7 @@ def enrol_participant(
             )
         record = None if check.assessment is None else _eligibility_record(study, check.assessment)
         participant = Participant(
-            participant_id=participant_id, stratum=stratum, randomization_code=code,
+            site_code=site, participant_id=participant_id, stratum=stratum, randomization_code=code,
             randomized_at=randomized_at, enrolled_by=actor.username, onset_at=onset_at, eligibility=record,
         )  # fmt: skip
         uow.session.add(participant)
@@ -322,7 +331,7 @@ def enrol_participant(
             uow.session.flush()
         after: dict[str, Any] = {
             "participant_id": participant_id, "stratum": stratum, "randomization_code": code,
-            "randomized_at": participant.randomized_at,
+            "randomized_at": participant.randomized_at, "site": site,
         }  # fmt: skip
         if onset_at is not None:
             after |= {
@@ -344,9 +353,12 @@ def _already_enrolled(participant_id: str) -> Conflict:
     )  # fmt: skip
 
 
-def _participant(session: Session, participant_id: str) -> Participant | None:
+def _participant(session: Session, participant_id: str, *, everywhere: bool = False) -> Participant | None:
+    """The participant with this ID (compared without regard to case); `everywhere`: at any site, whoever
+    asks (an ID is the trial's, not a site's)."""
     return session.execute(
-        select(Participant).where(same_participant(Participant.participant_id, participant_id))
+        select(Participant).where(same_participant(Participant.participant_id, participant_id)),
+        execution_options={"all_sites": everywhere},
     ).scalar_one_or_none()
 
 

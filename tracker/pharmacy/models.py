@@ -10,11 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.db import Base
 from tracker.pharmacy.rules import LIVE_STATUSES
+from tracker.sites.models import AtSite
 
 _LIVE = f"status IN ({', '.join(repr(s) for s in LIVE_STATUSES)})"
 
 
-class Bag(Base):
+class Bag(AtSite, Base):
     __tablename__ = "bag"
     __table_args__ = (
         Index(

@@ -274,9 +274,16 @@ def prepare_dose(
             take_from_stock(session, actor, container, "use", at=prepared_at, audited=False)
             drawn, dose, lot_number = None, 0.0, container.lot.lot_number
 
+        if container.site_code != participant.site_code:
+            raise Conflict(
+                N_("Container %(container)s is at site %(site)s, the participant at %(participant_site)s"),
+                params={"container": container.container_id, "site": container.site_code,
+                        "participant_site": participant.site_code}, code="other_site",
+            )  # fmt: skip
         bag_id = unused_id(session, Bag.bag_id, new_bag_id)
         payload = make_payload(bag_id, qr_key)
         bag = Bag(
+            site_code=participant.site_code,
             bag_id=bag_id, randomization_code=code, participant_id=participant.participant_id,
             qr_payload=payload, final_volume_ml=data["final_volume_ml"], prepared_at=prepared_at,
             use_by=rules.use_by(study, prepared_at), prepared_by=actor.username, status="prepared",

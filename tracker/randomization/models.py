@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, ForeignKey, Index, String, UniqueConstrain
 from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from tracker.db import Base
+from tracker.sites.models import AtSite
 from tracker.text import participant_key
 
 
@@ -50,7 +51,7 @@ class RandomizationCode(Base):
 Index("uq_randomization_code_code_key", func.upper(RandomizationCode.code), unique=True)
 
 
-class Participant(Base):
+class Participant(AtSite, Base):
     __tablename__ = "participant"
 
     id: Mapped[int] = mapped_column(primary_key=True)

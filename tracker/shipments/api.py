@@ -16,7 +16,7 @@ bp = api_blueprint("shipments_api", __name__)
 @endpoint(bp, "/shipments", "POST", roles=rules.SENDERS, summary="Plan a shipment of whole kits",
           body=ShipmentIn, answers={201: ShipmentOut})  # fmt: skip
 def create_shipment(body: dict):
-    made = services.create_shipment(uow(), g.actor, body, current_app.config["SITE_NAME"])
+    made = services.create_shipment(uow(), g.actor, body)
     return answer(ShipmentOut(), made, 201)
 
 

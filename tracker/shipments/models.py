@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
-from sqlalchemy import Float, ForeignKey, String, Text
+from sqlalchemy import ColumnElement, Float, ForeignKey, String, Text, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base
+from tracker.sites.models import SiteScoped
 
 
-class Shipment(Base):
-    """`destination_site` is a free-text site code until sites exist (a later slice links it to them)."""
+class Shipment(SiteScoped, Base):
+    """From the manufacturing site `from_site` to the clinical site `destination_site` (site codes): seen by
+    the people of either."""
 
     __tablename__ = "shipment"
 
@@ -31,6 +34,10 @@ class Shipment(Base):
     received_by: Mapped[str | None] = mapped_column(String(64))
     minutes_out_of_range: Mapped[float | None] = mapped_column(Float)
     readings_count: Mapped[int | None]
+
+    @classmethod
+    def site_filter(cls, codes: Sequence[str]) -> ColumnElement[bool]:
+        return or_(cls.from_site.in_(codes), cls.destination_site.in_(codes))
 
     items: Mapped[list[ShipmentItem]] = relationship(
         back_populates="shipment", order_by="ShipmentItem.id", lazy="selectin"

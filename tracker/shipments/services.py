@@ -24,6 +24,9 @@ from tracker.lots.quarantine import quarantine_in
 from tracker.roles import Actor
 from tracker.shipments import rules
 from tracker.shipments.models import Shipment, ShipmentItem
+from tracker.sites import rules as site_rules
+from tracker.sites.scope import ALL_SITES
+from tracker.sites.services import choose_site, site_of
 from tracker.stock import rules as kit_rules
 from tracker.stock import services as stock
 from tracker.storage import rules as storage_rules
@@ -87,11 +90,31 @@ def _step(shipment: Shipment, step: str) -> None:
         )  # fmt: skip
 
 
-def create_shipment(uow: UnitOfWork, actor: Actor, data: dict[str, Any], site_name: str) -> dict[str, Any]:
-    """A planned shipment of whole kits of the lab's store (refused as an issue would refuse them)."""
+def _destination(session: Session, code: str) -> str:
+    site = site_of(session, code)
+    if site.kind not in site_rules.TREATS:
+        raise Invalid(
+            N_("Site %(site)s has no pharmacy to receive a shipment"), params={"site": site.code},
+            details={"destination_site": ["a clinical site"]},
+        )  # fmt: skip
+    return site.code
+
+
+def create_shipment(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """A planned shipment of whole kits of the lab's store (refused as an issue would refuse them), from a
+    manufacturing site of the sender's to a clinical site."""
     with uow:
         session = uow.session
         study = current_study(session)
+        from_site = choose_site(
+            session, actor, data.get("from_site"), site_rules.MAKES, "a shipment's origin"
+        )
+        destination = _destination(session, data["destination_site"])
+        if destination == from_site:
+            raise Invalid(
+                N_("A shipment goes to another site, not to %(site)s itself"), params={"site": from_site},
+                details={"destination_site": ["another site than the origin"]},
+            )  # fmt: skip
         unit_id = (data.get("shipper_unit_id") or "").strip().upper() or None
         if unit_id is not None:
             unit = session.execute(select(StorageUnit).where(StorageUnit.unit_id == unit_id)).scalar()
@@ -101,6 +124,12 @@ def create_shipment(uow: UnitOfWork, actor: Actor, data: dict[str, Any], site_na
                     details={"shipper_unit_id": ["must be a storage unit of kind dry_shipper"]},
                 )  # fmt: skip
         containers = stock.locked_containers(session, data["container_ids"])
+        elsewhere = [c.container_id for c in containers if c.site_code != from_site]
+        if elsewhere:
+            raise Conflict(
+                N_("These containers are not at %(site)s: %(containers)s"),
+                params={"site": from_site, "containers": ", ".join(elsewhere)}, code="other_site",
+            )  # fmt: skip
         stock.check_issuable(session, actor, study, containers)
         groups = (
             kit_rules.group_into_kits(study.issue_kit, [(c.lot.material, c) for c in containers])
@@ -113,8 +142,7 @@ def create_shipment(uow: UnitOfWork, actor: Actor, data: dict[str, Any], site_na
                 session, Shipment.shipment_id,
                 lambda: new_random_id(rules.SHIPMENT_ID_PREFIX, rules.SHIPMENT_ID_BODY),
             ),
-            from_site=(data.get("from_site") or "").strip() or site_name,
-            destination_site=data["destination_site"].strip().upper(), shipper_unit_id=unit_id,
+            from_site=from_site, destination_site=destination, shipper_unit_id=unit_id,
             courier=data.get("courier"), tracking_number=data.get("tracking_number"), status="planned",
             created_at=now, created_by=actor.username,
         )  # fmt: skip
@@ -191,6 +219,11 @@ def receive(
         damaged = {rules.normal_id(d["container_id"]): d.get("note") for d in data.get("damaged", [])}
         manifest = {i.container_id: i for i in shipment.items if i.on_manifest}
         compared = rules.compare(manifest, scanned)
+        # What arrived is at the destination from now on: its pharmacy's people see it, the sender's no more.
+        arrived = select(Container).where(Container.container_id.in_(compared["received"]))
+        for container in session.execute(arrived, execution_options=ALL_SITES).scalars():
+            container.site_code = shipment.destination_site
+        session.flush()
         for cid in damaged:
             if cid not in compared["received"]:
                 raise Invalid(

@@ -10,6 +10,8 @@ from flask_babel import gettext
 from tracker.errors import DomainError
 from tracker.shipments import rules, services
 from tracker.shipments.schemas import ReceiptIn, ShipmentIn
+from tracker.sites import rules as site_rules
+from tracker.sites import services as site_services
 from tracker.storage import rules as storage_rules
 from tracker.translation import N_
 from tracker.web.context import reader, uow
@@ -48,7 +50,8 @@ def index():
 def _new(error: str | None = None, details: dict | None = None, status: int = 200):
     return render_template(
         "shipments/new.html", error=error, details=details or {}, form=request.form,
-        site_name=current_app.config["SITE_NAME"], **_names(),
+        sites=site_services.list_sites(reader()), makes=site_rules.MAKES, treats=site_rules.TREATS,
+        **_names(),
     ), status  # fmt: skip
 
 
@@ -70,9 +73,7 @@ def create():
             raise FormRefused(
                 gettext("Scan the containers of the kits"), 422, {"container_ids": [gettext("missing")]}
             )
-        made = services.create_shipment(
-            uow(), g.actor, load_form(ShipmentIn, data), current_app.config["SITE_NAME"]
-        )
+        made = services.create_shipment(uow(), g.actor, load_form(ShipmentIn, data))
     except (DomainError, FormRefused) as exc:
         message, status, details = refusal(exc)
         return _new(message, details, status)

@@ -9,9 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base
 from tracker.lots.models import Container
+from tracker.sites.models import AtSite
 
 
-class Kit(Base):
+class Kit(AtSite, Base):
     __tablename__ = "kit"
 
     id: Mapped[int] = mapped_column(primary_key=True)

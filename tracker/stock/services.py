@@ -236,6 +236,7 @@ def _new_kit(
 ) -> Kit:
     kit_id = unused_id(session, Kit.kit_id, lambda: new_random_id(rules.KIT_ID_PREFIX, rules.KIT_ID_BODY))
     kit = Kit(
+        site_code=containers[0].site_code,
         kit_id=kit_id, location=location, issued_at=at, issued_by=actor.username, issued_by_role=actor.role,
     )  # fmt: skip
     session.add(kit)

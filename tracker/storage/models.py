@@ -9,9 +9,10 @@ from sqlalchemy import Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.db import Base
+from tracker.sites.models import AtSite
 
 
-class StorageUnit(Base):
+class StorageUnit(AtSite, Base):
     __tablename__ = "storage_unit"
 
     id: Mapped[int] = mapped_column(primary_key=True)

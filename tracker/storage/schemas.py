@@ -11,6 +11,10 @@ class UnitIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     kind = fields.String(required=True, validate=validate.OneOf(rules.UNIT_KINDS))
     location = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    site = fields.String(
+        load_default=None, validate=validate.Length(min=1, max=16),
+        metadata={"description": "the site's code; default: the only one that is yours"},
+    )  # fmt: skip
 
 
 class MoveIn(Schema):
@@ -47,6 +51,7 @@ class PeriodQuery(Schema):
 
 class UnitOut(Schema):
     unit_id = fields.String()
+    site = fields.String()
     name = fields.String()
     kind = fields.String()
     location = fields.String()

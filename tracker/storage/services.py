@@ -23,6 +23,9 @@ from tracker.lots.models import Container, Lot
 from tracker.lots.quarantine import quarantine_in
 from tracker.notifications.services import queue_notification
 from tracker.roles import SYSTEM, Actor
+from tracker.sites import rules as site_rules
+from tracker.sites.scope import ALL_SITES
+from tracker.sites.services import choose_site
 from tracker.storage import rules
 from tracker.storage.models import StorageMove, StorageUnit, TemperatureReading
 from tracker.studies.services import current_study
@@ -48,7 +51,10 @@ def _range(session: Session, kind: str) -> tuple[float | None, float | None]:
 
 
 def _record(unit: StorageUnit) -> dict[str, Any]:
-    return {"unit_id": unit.unit_id, "name": unit.name, "kind": unit.kind, "location": unit.location}
+    return {
+        "unit_id": unit.unit_id, "name": unit.name, "kind": unit.kind, "location": unit.location,
+        "site": unit.site_code,
+    }  # fmt: skip
 
 
 def _latest(session: Session, unit: StorageUnit) -> tuple[dt.datetime, float] | None:
@@ -165,10 +171,15 @@ def create_unit(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> dict[str
                 N_("The study sets no temperature range for this kind of unit: it cannot be created"),
                 code="no_storage_range", details={"kind": ["the study sets no range for this kind"]},
             )  # fmt: skip
-        if session.execute(select(StorageUnit.id).where(StorageUnit.unit_id == unit_id)).first():
+        taken = select(StorageUnit.id).where(StorageUnit.unit_id == unit_id)
+        if session.execute(taken, execution_options=ALL_SITES).first():
             raise Conflict(N_("A storage unit with the ID %(id)s exists"), params={"id": unit_id},
                            code="storage_unit_exists")  # fmt: skip
+        # The GMP lab's units are at a manufacturing site; the pharmacy's fridges at a clinical one.
+        kinds = site_rules.MAKES if actor.role in ("gmp", "qa") else site_rules.TREATS
+        site = choose_site(session, actor, data.get("site"), kinds, "a storage unit")
         unit = StorageUnit(
+            site_code=site,
             unit_id=unit_id, name=data["name"].strip(), kind=data["kind"], location=data["location"].strip(),
             created_at=utcnow(), created_by=actor.username,
         )  # fmt: skip
@@ -190,6 +201,12 @@ def move_container(uow: UnitOfWork, actor: Actor, unit_id: str, data: dict[str, 
         session = uow.session
         unit = _unit(session, unit_id)
         container = find_container(session, data["container_id"])
+        if container.site_code != unit.site_code:
+            raise Conflict(
+                N_("Container %(container)s is at site %(site)s, the unit at %(unit_site)s: ship it first"),
+                params={"container": container.container_id, "site": container.site_code,
+                        "unit_site": unit.site_code}, code="other_site",
+            )  # fmt: skip
         custody.ensure_not_quarantined(session, container.container_id, "move")
         if container.status != "stored":
             raise Conflict(

@@ -9,9 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base
 from tracker.lots.models import Container
+from tracker.sites.models import AtSite
 
 
-class Thaw(Base):
+class Thaw(AtSite, Base):
     __tablename__ = "thaw"
 
     id: Mapped[int] = mapped_column(primary_key=True)

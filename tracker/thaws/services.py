@@ -80,6 +80,7 @@ def record_thaw(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> dict[str
         reasons = rules.thaw_unusable_reasons(study, data["viability_percent"])
         thaw = Thaw(
             thaw_id=unused_id(session, Thaw.thaw_id, lambda: new_random_id(THAW_PREFIX, THAW_BODY)),
+            site_code=container.site_code,
             container=container,
             viable_cells_per_ml=data["viable_cells_per_ml"],
             viability_percent=data["viability_percent"],

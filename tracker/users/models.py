@@ -25,6 +25,8 @@ class User(Base):
     password_changed_at: Mapped[dt.datetime | None]
     # Failed sign-ins before this time no longer count towards a lockout (an admin's unlock).
     unlocked_at: Mapped[dt.datetime | None]
+    # The codes of the sites this person works for, separated by spaces; empty: the whole trial.
+    site_codes: Mapped[str] = mapped_column(String(200), default="")
 
 
 class ApiToken(Base):

@@ -45,6 +45,7 @@ class Account(Schema):
     last_sign_in_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime()
     password_changed_at = fields.AwareDateTime(allow_none=True)
+    sites = fields.List(fields.String(), metadata={"description": "empty: the whole trial"})
 
 
 class AccountList(Schema):
@@ -55,6 +56,10 @@ class NewAccount(Schema):
     username = fields.String(required=True, validate=validate.Length(min=2, max=64))
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    sites = fields.List(
+        fields.String(validate=validate.Length(min=1, max=16)), load_default=list,
+        validate=validate.Length(max=10), metadata={"description": "site codes; none: the whole trial"},
+    )  # fmt: skip
     password = fields.String(**_PASSWORD)  # the admin's own: the addition is signed
     meaning = fields.String(**_MEANING)
 
@@ -67,6 +72,9 @@ class AccountChange(Schema):
     active = fields.Boolean()
     role = fields.String(validate=validate.OneOf(ROLES))
     full_name = fields.String(validate=validate.Length(min=1, max=200))
+    sites = fields.List(
+        fields.String(validate=validate.Length(min=1, max=16)), validate=validate.Length(max=10)
+    )
     reason = fields.String(**_REASON)
     password = fields.String(**_PASSWORD)
     meaning = fields.String(**_MEANING)

@@ -21,6 +21,8 @@ from tracker.config import LoginPolicy
 from tracker.db import UnitOfWork, find_one, utcnow
 from tracker.errors import Conflict, Invalid, NotFound, TooManyAttempts, Unauthorized
 from tracker.roles import ROLES, Actor
+from tracker.sites import rules as site_rules
+from tracker.sites.services import known_sites
 from tracker.translation import N_
 from tracker.users import rules
 from tracker.users.models import ApiToken, LoginAttempt, PageSession, User
@@ -37,14 +39,17 @@ DEFAULT_MEANING = "I approve this change to the account"
 def actor_of(user: User) -> Actor:
     return Actor(
         user_id=user.id, username=user.username, full_name=user.full_name, role=user.role,
-        password_change_required=user.password_change_required,
+        password_change_required=user.password_change_required, sites=site_rules.parse_codes(user.site_codes),
     )  # fmt: skip
 
 
 def _account(user: User) -> dict[str, Any]:
     """What the trail records of an account (never a password or its hash). `enabled`, not `active`: the
     trail never carries an arm's name, not even as a word about something else."""
-    return {"full_name": user.full_name, "role": user.role, "enabled": user.active}
+    return {
+        "full_name": user.full_name, "role": user.role, "enabled": user.active,
+        "sites": list(site_rules.parse_codes(user.site_codes)),
+    }  # fmt: skip
 
 
 def temporary_password() -> str:
@@ -81,16 +86,17 @@ def _refuse_weak(password: str, username: str, field: str = "password") -> None:
 
 def _insert_user(
     uow: UnitOfWork, actor: Actor, username: str, role: str, password: str, full_name: str,
-    *, one_time: bool, signature: dict[str, Any] | None = None,
+    *, one_time: bool, signature: dict[str, Any] | None = None, sites: tuple[str, ...] = (),
 ) -> User:  # fmt: skip
     session = uow.session
+    sites = known_sites(session, sites)
     if session.execute(select(User.id).where(User.username == username)).first():
         raise Conflict(
             N_("A user named %(user)s already exists"), params={"user": username}, code="user_exists"
         )
     user = User(
         username=username, full_name=full_name, role=role, password_hash=_hasher.hash(password), active=True,
-        created_at=utcnow(), password_change_required=one_time,
+        created_at=utcnow(), password_change_required=one_time, site_codes=site_rules.codes_text(sites),
     )  # fmt: skip
     session.add(user)
     session.flush()
@@ -102,13 +108,14 @@ def _insert_user(
 
 
 def create_user(
-    uow: UnitOfWork, actor: Actor, username: str, role: str, password: str, full_name: str = ""
-) -> Actor:
+    uow: UnitOfWork, actor: Actor, username: str, role: str, password: str, full_name: str = "",
+    sites: tuple[str, ...] = (),
+) -> Actor:  # fmt: skip
     """A user with a password of their own (the console's `user add`, the demo): no change is forced."""
     username, full_name = _checked_new_user(username, role, full_name)
     _refuse_weak(password, username)
     with uow:
-        user = _insert_user(uow, actor, username, role, password, full_name, one_time=False)
+        user = _insert_user(uow, actor, username, role, password, full_name, one_time=False, sites=sites)
         uow.commit()
         return actor_of(user)
 
@@ -132,7 +139,7 @@ def add_user(
     with uow:
         _insert_user(
             uow, admin, username, data["role"], password, full_name, one_time=True,
-            signature=_signature(admin, data.get("meaning")),
+            signature=_signature(admin, data.get("meaning")), sites=site_rules.parse_codes(data.get("sites")),
         )  # fmt: skip
         uow.commit()
     return account_view(uow, username, policy), password
@@ -244,6 +251,7 @@ _TOKEN_LOOKUP = (
         User.role,
         User.active,
         User.password_change_required,
+        User.site_codes,
     )
     .join(User, User.id == ApiToken.user_id)
     .where(ApiToken.token_hash == bindparam("digest"))
@@ -253,7 +261,7 @@ _TOKEN_LOOKUP = (
 def _actor_of_row(row: Any) -> Actor:
     return Actor(
         user_id=row.id, username=row.username, full_name=row.full_name, role=row.role,
-        password_change_required=row.password_change_required,
+        password_change_required=row.password_change_required, sites=site_rules.parse_codes(row.site_codes),
     )  # fmt: skip
 
 
@@ -302,6 +310,7 @@ _SESSION_LOOKUP = (
         User.role,
         User.active,
         User.password_change_required,
+        User.site_codes,
     )
     .join(User, User.id == PageSession.user_id)
     .where(PageSession.token_hash == bindparam("digest"))
@@ -419,7 +428,9 @@ def update_user(
     """Disable, enable, change the role or the name of a user. Disabling ends the user's sessions and tokens
     at once. The last active admin cannot be disabled or lose the role."""
     reason = _reason(reason)
-    changes = {k: v for k, v in changes.items() if k in ("active", "role", "full_name") and v is not None}
+    changes = {
+        k: v for k, v in changes.items() if k in ("active", "role", "full_name", "sites") and v is not None
+    }
     if "active" in changes:
         changes["enabled"] = changes.pop("active")
     if "role" in changes and changes["role"] not in ROLES:
@@ -430,10 +441,12 @@ def update_user(
             raise Invalid("The name is empty", details={"full_name": ["give the person's printed name"]})
     if not changes:
         raise Invalid(
-            "Say what to change: active, role or full_name", details={"_schema": ["nothing to change"]}
+            "Say what to change: active, role, full_name or sites", details={"_schema": ["nothing to change"]}
         )
     with uow:
         session = uow.session
+        if "sites" in changes:
+            changes["sites"] = list(known_sites(session, site_rules.parse_codes(changes["sites"])))
         user = _user(session, username, lock=True)
         before = _account(user)
         after = {**before, **changes}
@@ -447,6 +460,7 @@ def update_user(
             session, user, stays_active_admin=after["enabled"] and after["role"] == "admin"
         )
         user.active, user.role, user.full_name = after["enabled"], after["role"], after["full_name"]
+        user.site_codes = site_rules.codes_text(after["sites"])
         if not user.active:
             _end_sessions_and_tokens(session, user.id)
         if before["enabled"] != after["enabled"]:
@@ -556,6 +570,7 @@ def _view(user: User, locked: set[str], last: dict[str, dt.datetime]) -> dict[st
         "last_sign_in_at": last.get(user.username),
         "created_at": user.created_at,
         "password_changed_at": user.password_changed_at,
+        "sites": list(site_rules.parse_codes(user.site_codes)),
     }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.db import Base
+from tracker.sites.models import AtSite
 
 
 class Scan(Base):
@@ -28,7 +29,7 @@ class Scan(Base):
     role: Mapped[str] = mapped_column(String(20))
 
 
-class Infusion(Base):
+class Infusion(AtSite, Base):
     __tablename__ = "infusion"
 
     id: Mapped[int] = mapped_column(primary_key=True)

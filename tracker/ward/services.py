@@ -263,6 +263,7 @@ def start_infusion(
             infusion_id=unused_id(
                 session, Infusion.infusion_id, lambda: new_random_id(INFUSION_PREFIX, INFUSION_BODY)
             ),
+            site_code=bag.site_code,
             bag_pk=bag.id, participant_id=participant.participant_id, started_at=started_at,
             started_by=actor.username, completed_at=completed_at,
             completed_by=actor.username if completed_at else None,

@@ -134,6 +134,7 @@ def endpoint(
     answers: dict[int, Answer] | None = None,
     body_required: bool = True,
     before_password_change: bool = False,
+    trial_wide: bool = False,
 ) -> Callable:
     """Register `rule` on `bp`: the guard runs first, then the body and query are validated into kwargs.
 
@@ -153,7 +154,9 @@ def endpoint(
                 kwargs["query"] = load_query(query_schema)
             return view(**kwargs)
 
-        guarded = requires(*roles, before_password_change=before_password_change)(handler)
+        guarded = requires(*roles, before_password_change=before_password_change, trial_wide=trial_wide)(
+            handler
+        )
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=guarded, methods=[method])
         ROUTES.append(RouteDoc(bp, rule, method, roles, summary, body, query, answers or {}, body_required))
         return guarded

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,7 +40,10 @@ def state() -> TrackerState:
 
 
 def uow(*, write: bool = True) -> UnitOfWork:
-    return UnitOfWork(state().session_factory, write=write)
+    """A unit of work for the request's person: one who works for some sites reads only theirs."""
+    actor = g.get("actor")
+    sites = actor.sites if actor is not None and actor.sites else None
+    return UnitOfWork(state().session_factory, write=write, sites=sites)
 
 
 def reader() -> UnitOfWork:

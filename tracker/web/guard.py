@@ -43,10 +43,11 @@ def _page_actor() -> Actor | None:
     return accounts().resolve_page_session(lookup(), token) if token else None
 
 
-def requires(*roles: str, before_password_change: bool = False) -> Callable:
+def requires(*roles: str, before_password_change: bool = False, trial_wide: bool = False) -> Callable:
     """Only these roles pass. Until a one-time password is changed only routes marked
     `before_password_change` are open: the API answers 403 `password_change_required`, pages lead to the
-    change form."""
+    change form. A `trial_wide` route (the audit trail, accounts, sites, randomization lists) is for people
+    who work for the whole trial: one bound to some sites gets 403 `trial_wide_only`."""
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"unknown roles in guard: {unknown}")
@@ -72,9 +73,16 @@ def requires(*roles: str, before_password_change: bool = False) -> Callable:
                     )
                 if actor.role not in roles:
                     raise Forbidden("Your role may not do this", code="wrong_role")
+                if trial_wide and not actor.trial_wide:
+                    raise Forbidden(
+                        "This is kept for people who work for the whole trial; your account is for site(s) "
+                        + ", ".join(actor.sites),
+                        code="trial_wide_only",
+                    )
             return view(*args, **kwargs)
 
         guarded.required_roles = roles  # read by the role-matrix test and the OpenAPI document
+        guarded.trial_wide = trial_wide
         return guarded
 
     return decorate
