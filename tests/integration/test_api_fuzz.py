@@ -69,6 +69,7 @@ def _known_records(login: Any, runner: Any, tmp_path: Any) -> dict[str, str]:
     ).json
     return {
         "lot_number": "UC-0002", "container_id": trial.cell_containers[0], "participant_id": participant,
+        "code": "SITE-02",
         "thaw_id": thaw["thaw_id"], "bag_id": bag["bag_id"], "list_id": "1",
         "infusion_id": infusion["infusion_id"], "username": login("qa").username,
         "deviation_id": deviation["deviation_id"], "ae_id": adverse_event["ae_id"],

@@ -21,6 +21,8 @@ from tracker.web.filters import status_word, study_text
 ACTION_WORDS = {
     # deviations and CAPA
     "raise": N_("Raise deviation"), "transition": N_("Move deviation on"), "close": N_("Close deviation"),
+    # sites
+    "change_site": N_("Change site"),
     # accounts
     "create": N_("Create"), "update": N_("Update account"), "enable": N_("Enable account"),
     "disable": N_("Disable account"), "sign_in": N_("Sign in"), "sign_out": N_("Sign out"),
@@ -110,6 +112,8 @@ FIELD_LABELS = {
     # release with results pending
     "follow_up": N_("Follow-up"), "results_pending": N_("Results pending"),
     "containers": N_("Containers"), "kind": N_("Kind"), "triggered_by": N_("Triggered by"),
+    # sites
+    "site": N_("Site"), "sites": N_("Sites"),
     # storage units and temperatures
     "unit_id": N_("Storage unit"), "count": N_("Readings"), "first_at": N_("First reading at"),
     "last_at": N_("Last reading at"), "min_c": N_("Lowest (°C)"), "max_c": N_("Highest (°C)"),

@@ -94,7 +94,7 @@ def update_site(uow: UnitOfWork, actor: Actor, code: str, data: dict[str, Any]) 
             raise Conflict(N_("Site %(site)s already is so: nothing to change"), params={"site": site.code},
                            code="no_change")  # fmt: skip
         site.name, site.kind = after["name"], after["kind"]
-        record_event(session, actor, "update", "site", site.code, before=before, after=after)
+        record_event(session, actor, "change_site", "site", site.code, before=before, after=after)
         uow.commit()
         return _view(site)
 
