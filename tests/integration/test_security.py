@@ -74,8 +74,6 @@ def audit_count(app: Any) -> int:
 @pytest.fixture
 def records(app, login, runner, tmp_path) -> dict[str, str]:
     """Real records for the path parameters: a released lot, a lot in quarantine, a participant."""
-    add_site(login, "SITE-02")
-    add_site(login, "SITE-03")
     gmp = login("gmp")
     passing_lot(gmp, "UC-0001")
     login("qa").post("/api/v1/lots/UC-0001/release", json={"password": PASSWORD, "meaning": "ok"})
@@ -134,6 +132,8 @@ def records(app, login, runner, tmp_path) -> dict[str, str]:
     assert adverse_event.status_code == 201, adverse_event.json
     unit = {"unit_id": "LN2-09", "name": "Spare freezer", "kind": "ln2_freezer", "location": "GMP lab"}
     assert gmp.post("/api/v1/storage-units", json=unit).status_code == 201
+    add_site(login, "SITE-02")  # after the enrolments: a person of the whole trial would name the site
+    add_site(login, "SITE-03")
     shipment = gmp.post(
         "/api/v1/shipments",
         json={"destination_site": "site-02", "container_ids": [cells[2]["container_id"],

@@ -196,7 +196,7 @@ def _notify(session: Session, event: AdverseEvent, links: dict[str, str]) -> Non
         f"The sponsor must be told within 24 hours, by {due} (UTC)."
     )
     for audience in rules.SERIOUS_AUDIENCES:
-        queue_notification(session, "serious_adverse_event", audience, subject, body)
+        queue_notification(session, "serious_adverse_event", audience, subject, body, site=event.site_code)
 
 
 def record_adverse_event(

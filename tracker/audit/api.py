@@ -19,7 +19,7 @@ def _filter(query: dict) -> AuditFilter:
 
 
 @endpoint(bp, "/audit", "GET", roles=("qa", "admin"), summary="The audit trail, paged", query=AuditQuery,
-          answers={200: AuditPage})  # fmt: skip
+          trial_wide=True, answers={200: AuditPage})  # fmt: skip
 def list_audit(query: dict):
     flt = _filter(query)
     events = read_events(reader(), g.actor, flt)
@@ -28,7 +28,7 @@ def list_audit(query: dict):
     return answer(AuditPage(), {"events": events, "next_after_seq": next_after})
 
 
-@endpoint(bp, "/audit/unblinded", "GET", roles=tuple(sorted(UNBLINDED_ROLES)),
+@endpoint(bp, "/audit/unblinded", "GET", roles=tuple(sorted(UNBLINDED_ROLES)), trial_wide=True,
           summary="The unblinded chain (thaws, what happens to containers in the pharmacy), paged",
           query=AuditQuery, answers={200: AuditPage})  # fmt: skip
 def list_unblinded_audit(query: dict):
@@ -39,6 +39,6 @@ def list_unblinded_audit(query: dict):
 
 
 @endpoint(bp, "/audit/export.csv", "GET", roles=("qa", "admin"), summary="The audit trail as CSV, streamed",
-          query=AuditQuery, answers={200: "text/csv"})  # fmt: skip
+          trial_wide=True, query=AuditQuery, answers={200: "text/csv"})  # fmt: skip
 def export_audit(query: dict):
     return audit_csv_response(query)

@@ -46,7 +46,7 @@ SEAL_FIELDS = ("seq", "before", "after", "reason", "records", "unblinded_head")
 # Entity types a reader may filter on (the singular snake_case resource names of the contract).
 ENTITY_TYPES = (
     "lot", "container", "participant", "thaw", "bag", "infusion", "scan", "user", "study",
-    "randomization_list", "audit_trail", "deviation", "adverse_event", "storage_unit", "shipment",
+    "randomization_list", "audit_trail", "deviation", "adverse_event", "storage_unit", "shipment", "site",
 )  # fmt: skip
 
 

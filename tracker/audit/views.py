@@ -45,7 +45,7 @@ def _search() -> tuple[dict[str, Any], dict[str, str], dict]:
 
 
 @bp.get("/audit")
-@requires(*ROLES)
+@requires(*ROLES, trial_wide=True)
 def search():
     query, typed, errors = _search()
     page = query.get("page", 1)

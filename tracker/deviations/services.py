@@ -420,7 +420,7 @@ def _notify_raised(session: Session, deviation: Deviation) -> None:
     """Tell QA, in the raising transaction, that a deviation was raised (by hand or automatically)."""
     queue_notification(
         session, "deviation_raised", NOTIFY_AUDIENCE, f"Deviation {deviation.deviation_id} raised",
-        "\n".join(_notice_lines(deviation)),
+        "\n".join(_notice_lines(deviation)), site=deviation.site_code,
     )  # fmt: skip
 
 
@@ -453,7 +453,9 @@ def notify_overdue(uow: UnitOfWork, now: dt.datetime | None = None) -> list[str]
             state = STATE_WORDS.get(deviation.state, deviation.state)
             late = "It is past its due date: investigate, define the CAPA or close it."
             body = "\n".join([*_notice_lines(deviation)[:-1], f"State: {state}", late])
-            queue_notification(session, "deviation_overdue", NOTIFY_AUDIENCE, subject, body)
+            queue_notification(
+                session, "deviation_overdue", NOTIFY_AUDIENCE, subject, body, site=deviation.site_code
+            )
             notified.append(deviation.deviation_id)
         uow.commit()
     return notified

@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    or_,
+    select,
+)  # fmt: skip
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base
@@ -28,6 +41,13 @@ class Lot(AtSite, Base):
     passage: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime]
     created_by: Mapped[str] = mapped_column(String(64))
+
+    @classmethod
+    def site_filter(cls, codes: Sequence[str]) -> ColumnElement[bool]:
+        """Made at one of these sites, or with a container there now: a hospital reads the lot of what it
+        received (its number, material and expiry)."""
+        there = select(Container.lot_id).where(Container.site_code.in_(codes))
+        return or_(cls.site_code.in_(codes), cls.id.in_(there))
 
     containers: Mapped[list[Container]] = relationship(
         back_populates="lot", order_by="Container.id", lazy="selectin"

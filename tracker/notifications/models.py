@@ -20,3 +20,5 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime]
     sent_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    # The site whose record it is about: its people only see it (tracker/sites/scope.py); none: the trial's.
+    site_code: Mapped[str | None] = mapped_column(String(16), index=True)

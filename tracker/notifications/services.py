@@ -21,11 +21,16 @@ log = logging.getLogger(__name__)
 AUDIENCES = ("qa", "sponsor", "statistician", "investigator", "gmp")
 
 
-def queue_notification(session: Session, kind: str, audience: str, subject: str, body: str) -> Notification:
-    """Add to the outbox; committed (or rolled back) with the caller's change. Never an arm in it."""
+def queue_notification(
+    session: Session, kind: str, audience: str, subject: str, body: str, *, site: str | None = None
+) -> Notification:
+    """Add to the outbox; committed (or rolled back) with the caller's change. Never an arm in it. `site`:
+    the site whose record it names (only its people see it); none for news of the whole trial."""
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience}")
-    note = Notification(kind=kind, audience=audience, subject=subject, body=body, created_at=utcnow())
+    note = Notification(
+        kind=kind, audience=audience, subject=subject, body=body, created_at=utcnow(), site_code=site
+    )
     session.add(note)
     return note
 

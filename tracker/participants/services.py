@@ -440,7 +440,7 @@ def break_code(
                 f"unblinded by {actor.full_name} ({actor.username}), investigator, "
                 f"at {broken_at.isoformat()}.\n"
                 f"Reason given: {reason}\n"
-                "This message does not name the arm.",
+                "This message does not name the arm.", site=participant.site_code,
             )  # fmt: skip
         uow.commit()
     return CodeBreakResult(participant.participant_id, arm, broken_at, infused)

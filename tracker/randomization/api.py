@@ -19,7 +19,7 @@ class UnsupportedMediaType(DomainError):
     code = "unsupported_media_type"
 
 
-@endpoint(bp, "/randomization/lists", "POST", roles=("statistician",),
+@endpoint(bp, "/randomization/lists", "POST", roles=("statistician",), trial_wide=True,
           summary="Generate a stratified permuted-block list", body=GenerateRequest,
           answers={201: ListOut})  # fmt: skip
 def generate(body: dict):
@@ -40,7 +40,7 @@ def _uploaded_bytes() -> bytes:
     return request.get_data(cache=False)
 
 
-@endpoint(bp, "/randomization/lists/import", "POST", roles=("statistician",),
+@endpoint(bp, "/randomization/lists/import", "POST", roles=("statistician",), trial_wide=True,
           summary="Import a list (CSV: randomization_code,stratum,arm; text/csv body or multipart 'file')",
           answers={201: ListOut})  # fmt: skip
 def import_list():
@@ -48,21 +48,21 @@ def import_list():
     return answer(ListOut(), summary, 201)
 
 
-@endpoint(bp, "/randomization/lists/preview", "POST", roles=("statistician",),
+@endpoint(bp, "/randomization/lists/preview", "POST", roles=("statistician",), trial_wide=True,
           summary="Read a list file as the import would, without storing it: rows and arms per stratum, "
           "every problem by line (same body as the import)", answers={200: ListPreviewOut})  # fmt: skip
 def preview_list():
     return answer(ListPreviewOut(), services.preview_list(reader(), _uploaded_bytes()))
 
 
-@endpoint(bp, "/randomization/lists", "GET", roles=("statistician",),
+@endpoint(bp, "/randomization/lists", "GET", roles=("statistician",), trial_wide=True,
           summary="Lists: commitment, salt, codes used per stratum and arm counts",
           answers={200: ListPage})  # fmt: skip
 def lists():
     return answer(ListPage(), {"items": services.list_status(reader(), g.actor)})
 
 
-@endpoint(bp, "/randomization/lists/<list_id>/export.csv", "GET", roles=("statistician",),
+@endpoint(bp, "/randomization/lists/<list_id>/export.csv", "GET", roles=("statistician",), trial_wide=True,
           summary="A list with its arms as CSV (randomization_code,stratum,arm), for `randomization verify`; "
           "audited", answers={200: "text/csv"})  # fmt: skip
 def export_list(list_id: str):

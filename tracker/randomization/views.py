@@ -24,7 +24,7 @@ def _page(status: int = 200, **context: Any) -> tuple[str, int]:
 
 
 @bp.get("/randomization")
-@requires("statistician")
+@requires("statistician", trial_wide=True)
 def status():
     return _page()
 
@@ -38,7 +38,7 @@ def _whole_number(form: dict[str, str], field: str, problems: dict[str, list[str
 
 
 @bp.post("/randomization/generate")
-@requires("statistician")
+@requires("statistician", trial_wide=True)
 def generate():
     form = {key: request.form.get(key, "").strip() for key in ("seed", "per_stratum", "block_sizes")}
     problems: dict[str, list[str]] = {}
@@ -63,7 +63,7 @@ def generate():
 
 
 @bp.post("/randomization/import")
-@requires("statistician")
+@requires("statistician", trial_wide=True)
 def import_list():
     """Two steps: the file is first read and previewed (rows and arms per stratum, every problem by line);
     the statistician then commits exactly the file previewed, carried in the form."""
@@ -98,7 +98,7 @@ def _previewed_file(text: str) -> bytes:
 
 
 @bp.get("/randomization/lists/<list_id>/export.csv")
-@requires("statistician")
+@requires("statistician", trial_wide=True)
 def export(list_id: str):
     number = list_id_of(list_id)
     return csv_download(services.export_list(uow(), g.actor, number), number)

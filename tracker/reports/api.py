@@ -90,19 +90,19 @@ def sdtm_ex_csv():
 
 @endpoint(bp, "/reports/access-review", "GET", roles=ACCESS_REVIEW_ROLES, query=AccessReviewQuery,
           summary="Every account and every change to an account in a period (default: the last 90 days)",
-          answers={200: AccessReview})  # fmt: skip
+          trial_wide=True, answers={200: AccessReview})  # fmt: skip
 def access_review_json(query: dict):
     return answer(AccessReview(), access_review_report(query))
 
 
 @endpoint(bp, "/reports/access-review.csv", "GET", roles=ACCESS_REVIEW_ROLES, query=AccessReviewQuery,
-          summary="The access review as CSV", answers={200: "text/csv"})  # fmt: skip
+          trial_wide=True, summary="The access review as CSV", answers={200: "text/csv"})  # fmt: skip
 def access_review_csv(query: dict):
     return access_review_csv_response(query)
 
 
 @endpoint(bp, "/reports/access-review.pdf", "GET", roles=ACCESS_REVIEW_ROLES, query=AccessReviewQuery,
-          summary="The access review (PDF), with room for the reviewer's signature",
+          trial_wide=True, summary="The access review (PDF), with room for the reviewer's signature",
           answers={200: "application/pdf"})  # fmt: skip
 def access_review_pdf(query: dict):
     return access_review_pdf_response(query)
@@ -111,7 +111,7 @@ def access_review_pdf(query: dict):
 # The printed trail is a report (it names the study, which the audit feature below it does not read); its
 # route stays where the contract puts it.
 @endpoint(bp, "/audit/export.pdf", "GET", roles=("qa", "admin"), summary="The audit trail (PDF, Annex 11)",
-          query=AuditQuery, answers={200: "application/pdf"})  # fmt: skip
+          trial_wide=True, query=AuditQuery, answers={200: "application/pdf"})  # fmt: skip
 def export_audit_pdf(query: dict):
     return audit_pdf_response(query)
 

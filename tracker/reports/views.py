@@ -56,13 +56,13 @@ def _audit_query() -> dict:
 
 
 @bp.get("/reports/audit.csv")
-@requires(*AUDIT_ROLES)
+@requires(*AUDIT_ROLES, trial_wide=True)
 def audit_csv():
     return audit_responses.audit_csv_response(_audit_query())
 
 
 @bp.get("/reports/audit.pdf")
-@requires(*AUDIT_ROLES)
+@requires(*AUDIT_ROLES, trial_wide=True)
 def audit_pdf():
     return responses.audit_pdf_response(_audit_query())
 
@@ -114,13 +114,13 @@ def _access_review_query() -> dict:
 
 
 @bp.get("/reports/access-review.csv")
-@requires(*responses.ACCESS_REVIEW_ROLES)
+@requires(*responses.ACCESS_REVIEW_ROLES, trial_wide=True)
 def access_review_csv():
     return responses.access_review_csv_response(_access_review_query())
 
 
 @bp.get("/reports/access-review.pdf")
-@requires(*responses.ACCESS_REVIEW_ROLES)
+@requires(*responses.ACCESS_REVIEW_ROLES, trial_wide=True)
 def access_review_pdf():
     return responses.access_review_pdf_response(_access_review_query())
 

@@ -8,9 +8,10 @@ the execution option `all_sites=True`."""
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import event, or_
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
 
+from tracker.notifications.models import Notification
 from tracker.sites.models import SiteScoped
 
 ALL_SITES = {"all_sites": True}
@@ -34,5 +35,9 @@ def _narrow_to_sites(state: ORMExecuteState) -> None:
         *(
             with_loader_criteria(cls, cls.site_filter(codes), include_aliases=True)  # type: ignore[attr-defined]
             for cls in SiteScoped.SCOPED
-        )
+        ),
+        # The outbox sits below sites (every feature writes to it): news of the whole trial has no site.
+        with_loader_criteria(
+            Notification, or_(Notification.site_code.is_(None), Notification.site_code.in_(codes))
+        ),
     )

@@ -498,7 +498,7 @@ def watch(uow: UnitOfWork, now: dt.datetime | None = None) -> list[str]:
                 f"The study allows {limit} min without a reading. Check the unit and its logger.",
             ])  # fmt: skip
             for audience in ALARM_AUDIENCES:
-                queue_notification(session, "storage_silent", audience, subject, body)
+                queue_notification(session, "storage_silent", audience, subject, body, site=unit.site_code)
             record_event(session, SYSTEM, "silence_alarm", "storage_unit", unit.unit_id,
                          after={"last_reading_at": last_at, "minutes_silent": minutes})  # fmt: skip
             alarmed.append(unit.unit_id)

@@ -61,27 +61,37 @@ def change_password(body: dict):
     return answer(PasswordChanged(), {"changed": True})
 
 
-@endpoint(bp, "/users", "GET", roles=ADMIN, summary="Every account", answers={200: AccountList})
+@endpoint(
+    bp, "/users", "GET", roles=ADMIN, trial_wide=True, summary="Every account", answers={200: AccountList}
+)
 def list_users():
     return answer(AccountList(), {"items": services.list_accounts(reader(), login_policy())})
 
 
 @endpoint(
     bp, "/users", "POST", roles=ADMIN, summary="Add a user (signed); answers a one-time password, once",
-    body=NewAccount, answers={201: NewAccountAnswer},
+    trial_wide=True, body=NewAccount, answers={201: NewAccountAnswer},
 )  # fmt: skip
 def add_user(body: dict):
     account, password = services.add_user(uow(), g.actor, body, login_policy())
     return answer(NewAccountAnswer(), {**account, "temporary_password": password}, 201)
 
 
-@endpoint(bp, "/users/<username>", "GET", roles=ADMIN, summary="One account", answers={200: Account})
+@endpoint(
+    bp,
+    "/users/<username>",
+    "GET",
+    roles=ADMIN,
+    trial_wide=True,
+    summary="One account",
+    answers={200: Account},
+)
 def show_user(username: str):
     return answer(Account(), services.account_view(reader(), username, login_policy()))
 
 
 @endpoint(
-    bp, "/users/<username>", "PATCH", roles=ADMIN,
+    bp, "/users/<username>", "PATCH", roles=ADMIN, trial_wide=True,
     summary="Disable, enable, change the role or name of a user (signed, with a reason)",
     body=AccountChange, answers={200: Account},
 )  # fmt: skip
@@ -91,7 +101,7 @@ def change_user(username: str, body: dict):
 
 
 @endpoint(
-    bp, "/users/<username>/password-reset", "POST", roles=ADMIN,
+    bp, "/users/<username>/password-reset", "POST", roles=ADMIN, trial_wide=True,
     summary="A new one-time password for a user (signed, with a reason)", body=PasswordReset,
     answers={200: PasswordResetAnswer},
 )  # fmt: skip
@@ -104,7 +114,7 @@ def reset_password(username: str, body: dict):
 
 @endpoint(
     bp, "/users/<username>/unlock", "POST", roles=ADMIN, summary="Lift a lockout (with a reason)",
-    body=Unlock, answers={200: Account},
+    trial_wide=True, body=Unlock, answers={200: Account},
 )  # fmt: skip
 def unlock_user(username: str, body: dict):
     services.unlock(uow(), g.actor, username, body["reason"])

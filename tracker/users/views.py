@@ -74,7 +74,7 @@ def _history(username: str) -> list[dict]:
 
 
 @bp.get("/admin/users")
-@requires(*ADMIN)
+@requires(*ADMIN, trial_wide=True)
 def index():
     return _index_page()
 
@@ -89,7 +89,7 @@ def _index_page(
 
 
 @bp.post("/admin/users")
-@requires(*ADMIN)
+@requires(*ADMIN, trial_wide=True)
 def add():
     data = _form("username", "full_name", "role", "meaning")
     try:
@@ -113,13 +113,13 @@ def _detail_page(
 
 
 @bp.get("/admin/users/<username>")
-@requires(*ADMIN)
+@requires(*ADMIN, trial_wide=True)
 def detail(username: str):
     return _detail_page(username)
 
 
 @bp.post("/admin/users/<username>")
-@requires(*ADMIN)
+@requires(*ADMIN, trial_wide=True)
 def change(username: str):
     action = request.form.get("action", "")
     data = _form("reason", "meaning")
@@ -139,7 +139,7 @@ def change(username: str):
 
 
 @bp.post("/admin/users/<username>/password-reset")
-@requires(*ADMIN)
+@requires(*ADMIN, trial_wide=True)
 def reset(username: str):
     data = {**_form("reason", "meaning"), "password": request.form.get("password", "")}
     try:
@@ -150,7 +150,7 @@ def reset(username: str):
 
 
 @bp.post("/admin/users/<username>/unlock")
-@requires(*ADMIN)
+@requires(*ADMIN, trial_wide=True)
 def unlock(username: str):
     try:
         services.unlock(uow(), g.actor, username, request.form.get("reason", ""))

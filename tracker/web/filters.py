@@ -39,7 +39,7 @@ ENTITY_WORDS = {
     "bag": N_("Bag"), "infusion": N_("Infusion"), "user": N_("User"), "scan": N_("Scan"),
     "study": N_("Study"),
     "randomization_list": N_("Randomization list"), "audit_trail": N_("Audit trail"), "kit": N_("Kit"),
-    "deviation": N_("Deviation"), "shipment": N_("Shipment"),
+    "deviation": N_("Deviation"), "shipment": N_("Shipment"), "site": N_("Site"),
 }  # fmt: skip
 
 

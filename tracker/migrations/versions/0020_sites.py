@@ -64,6 +64,8 @@ def upgrade() -> None:
         op.create_index(op.f(f"ix_{table}_site_code"), table, ["site_code"], unique=False)
         if bind.dialect.name == "postgresql":
             op.alter_column(table, "site_code", server_default=None)
+    op.add_column("notification", sa.Column("site_code", sa.String(length=16), nullable=True))
+    op.create_index(op.f("ix_notification_site_code"), "notification", ["site_code"], unique=False)
     op.add_column(
         "user_account", sa.Column("site_codes", sa.String(length=200), nullable=False, server_default="")
     )
@@ -71,6 +73,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_column("user_account", "site_codes")
+    op.drop_index(op.f("ix_notification_site_code"), table_name="notification")
+    op.drop_column("notification", "site_code")
     for table in reversed(AT_SITE):
         op.drop_index(op.f(f"ix_{table}_site_code"), table_name=table)
         op.drop_column(table, "site_code")
