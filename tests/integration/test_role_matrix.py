@@ -27,6 +27,13 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/api/v1/reports/access-review.pdf"): ("qa", "admin"),
     ("GET", "/reports/access-review.csv"): ("qa", "admin"),
     ("GET", "/reports/access-review.pdf"): ("qa", "admin"),
+    # sites (issue 23): every person reads the list; the admin adds and changes
+    ("GET", "/api/v1/sites"): ALL,
+    ("POST", "/api/v1/sites"): ("admin",),
+    ("PATCH", "/api/v1/sites/<code>"): ("admin",),
+    ("GET", "/admin/sites"): ("admin",),
+    ("POST", "/admin/sites"): ("admin",),
+    ("POST", "/admin/sites/<code>"): ("admin",),
     ("GET", "/admin/users"): ("admin",),
     ("POST", "/admin/users"): ("admin",),
     ("GET", "/admin/users/<username>"): ("admin",),
@@ -437,6 +444,8 @@ RECORD_REQUESTS: dict[tuple[str, str], dict] = {
     ("POST", "/shipments/<shipment_id>/receipt"): {},
     ("POST", "/adverse-events/<ae_id>/sponsor-report"): {"reported_at": "2026-01-01T10:00"},
     ("POST", "/adverse-events/<ae_id>/assessment"): {"causality": "possible", "outcome": "recovering"},
+    ("PATCH", "/api/v1/sites/<code>"): {"name": "Renamed"},
+    ("POST", "/admin/sites/<code>"): {"name": "Renamed"},
 }  # fmt: skip
 
 NAMING_A_RECORD = sorted(

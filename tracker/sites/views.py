@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request
 from flask_babel import gettext
 
-from tracker.errors import DomainError
+from tracker.errors import DomainError, NotFound
 from tracker.sites import rules, services
 from tracker.sites.schemas import SiteChange, SiteIn
 from tracker.translation import N_
@@ -52,6 +52,8 @@ def change(code: str):
         site = services.update_site(
             uow(), g.actor, code, load_form(SiteChange, form_data(request.form, ("name", "kind")))
         )
+    except NotFound:
+        raise  # the error page, as for every record that does not exist
     except (DomainError, FormRefused) as exc:
         message, status, details = refusal(exc)
         return _page(message, details, status)
