@@ -235,6 +235,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/shipments/<shipment_id>"): ("gmp", "pharmacist", "qa"),
     ("POST", "/shipments/<shipment_id>/dispatch"): ("gmp",),
     ("POST", "/shipments/<shipment_id>/receipt"): ("pharmacist",),
+    ("POST", "/api/v1/shipments/<shipment_id>/quarantine-decision"): ("qa",),
+    ("POST", "/shipments/<shipment_id>/quarantine-decision"): ("qa",),
     # release with results pending (issue 22): what a lot touched; the investigator's safety code-breaks
     ("GET", "/api/v1/lots/<lot_number>/affected"): ("qa", "gmp", "admin", "pharmacist", "investigator"),
     ("GET", "/api/v1/code-breaks/safety"): ("investigator",),
@@ -435,6 +437,12 @@ RECORD_REQUESTS: dict[tuple[str, str], dict] = {
     ("GET", "/shipments/<shipment_id>"): {},
     ("POST", "/shipments/<shipment_id>/dispatch"): {},
     ("POST", "/shipments/<shipment_id>/receipt"): {},
+    ("POST", "/api/v1/shipments/<shipment_id>/quarantine-decision"): {
+        "decision": "release", "reason": "checked", "password": "{password}",
+    },
+    ("POST", "/shipments/<shipment_id>/quarantine-decision"): {
+        "decision": "release", "reason": "checked", "password": "{password}",
+    },
     ("POST", "/adverse-events/<ae_id>/sponsor-report"): {"reported_at": "2026-01-01T10:00"},
     ("POST", "/adverse-events/<ae_id>/assessment"): {"causality": "possible", "outcome": "recovering"},
 }  # fmt: skip

@@ -206,6 +206,8 @@ FORMS: dict[str, dict[str, str]] = {
     "/shipments": {"destination_site": "site-03", "container_ids": "{container_id}"},
     "/shipments/<shipment_id>/dispatch": {},
     "/shipments/<shipment_id>/receipt": {"container_ids": "{container_id}"},
+    "/shipments/<shipment_id>/quarantine-decision": {"decision": "release", "reason": "checked",
+                                                      "password": PASSWORD},
     "/account/password": {
         "current_password": PASSWORD, "new_password": "Velvet-Otter-Canal-8",
         "confirm_password": "Velvet-Otter-Canal-8",

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.audit.services import record_event
+from tracker.custody import rules as custody_rules
 from tracker.custody import services as custody
 from tracker.custody.models import ContainerQuarantine
 from tracker.db import UnitOfWork, utcnow
@@ -132,6 +133,50 @@ def container_quarantines(uow: UnitOfWork, actor: Actor, container_id: str) -> l
         return [_view(held, container.lot.lot_number, now) for held in rows]
 
 
+def decision_terms(decision: str, reason: str, meaning: str | None) -> tuple[str, str]:
+    """(reason, meaning) of a signed decision, checked before the password is asked for: a reason is said,
+    the decision is release or destroy, and a meaning left out is the decision's default one."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(N_("A quarantine decision needs a reason"), details={"reason": [N_("say why")]})
+    if decision not in DECISIONS:
+        raise Invalid(N_("Choose release or destroy"), details={"decision": ["release or destroy"]})
+    return reason, (meaning or "").strip() or DEFAULT_MEANINGS[decision]
+
+
+def decide_in(
+    session: Session,
+    actor: Actor,
+    container: Container,
+    held: ContainerQuarantine,
+    decision: str,
+    reason: str,
+    meaning: str,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """QA's signed decision on one held container inside the caller's transaction (the caller has checked
+    the terms, the password and locked the container): the decision, a discard when destroyed, its audit
+    event, and what follows a release. The one copy: a container's decision and a shipment's use it."""
+    held.decision, held.reason, held.meaning = decision, reason, meaning
+    held.decided_by, held.decided_by_name, held.decided_at = actor.username, actor.full_name, now
+    session.flush()
+    if decision == "destroy":
+        location = "/".join((container.freezer, container.rack, container.box, container.position))
+        action = custody_rules.discard_move(container.status)  # held in the pharmacy's stock: discarded there
+        custody.move_container_in(session, actor, container, action, location, at=now, note=reason)
+    record_event(
+        session, actor, f"quarantine_{decision}", "container", container.container_id,
+        before={"quarantined": True, "status": held.previous_status},
+        after={"quarantined": False, "status": container.status, "signed_by": actor.username,
+               "signed_by_name": actor.full_name, "signed_at": now, "meaning": meaning,
+               "unit_id": held.unit_id, "excursion_start": held.excursion_start},
+        reason=reason,
+    )  # fmt: skip
+    if decision == "release" and _after_release is not None:
+        _after_release(session, actor, container, held)
+    return {**_view(held, container.lot.lot_number, now), "status": container.status}
+
+
 def decide_quarantine(
     uow: UnitOfWork,
     actor: Actor,
@@ -144,12 +189,7 @@ def decide_quarantine(
 ) -> dict[str, Any]:
     """QA's signed decision on a quarantined container: `release` returns it to the lab's store as it was;
     `destroy` discards it in the lab (a custody event). Signed with the password, a meaning and a reason."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise Invalid(N_("A quarantine decision needs a reason"), details={"reason": [N_("say why")]})
-    if decision not in DECISIONS:
-        raise Invalid(N_("Choose release or destroy"), details={"decision": ["release or destroy"]})
-    meaning = (meaning or "").strip() or DEFAULT_MEANINGS[decision]
+    reason, meaning = decision_terms(decision, reason, meaning)
     with uow:
         find_container(uow.session, container_id, lock=False)  # unknown: 404 before a password attempt
     reauthenticate(uow, actor, password, policy)
@@ -162,22 +202,6 @@ def decide_quarantine(
                 N_("Container %(container)s is not in quarantine"),
                 params={"container": container.container_id}, code="not_quarantined",
             )  # fmt: skip
-        now = utcnow()
-        held.decision, held.reason, held.meaning = decision, reason, meaning
-        held.decided_by, held.decided_by_name, held.decided_at = actor.username, actor.full_name, now
-        session.flush()
-        if decision == "destroy":
-            location = "/".join((container.freezer, container.rack, container.box, container.position))
-            custody.move_container_in(session, actor, container, "discard", location, at=now, note=reason)
-        record_event(
-            session, actor, f"quarantine_{decision}", "container", container.container_id,
-            before={"quarantined": True, "status": held.previous_status},
-            after={"quarantined": False, "status": container.status, "signed_by": actor.username,
-                   "signed_by_name": actor.full_name, "signed_at": now, "meaning": meaning,
-                   "unit_id": held.unit_id, "excursion_start": held.excursion_start},
-            reason=reason,
-        )  # fmt: skip
-        if decision == "release" and _after_release is not None:
-            _after_release(session, actor, container, held)
+        decided = decide_in(session, actor, container, held, decision, reason, meaning, utcnow())
         uow.commit()
-        return {**_view(held, container.lot.lot_number, now), "status": container.status}
+        return decided

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from tracker.audit.services import record_event
 from tracker.checkchar import new_random_id
@@ -19,8 +19,9 @@ from tracker.custody.models import ContainerQuarantine
 from tracker.db import UnitOfWork, unused_id, utcnow
 from tracker.deviations.services import raise_automatic
 from tracker.errors import Conflict, DomainError, Invalid, NotFound
+from tracker.lots import quarantine
+from tracker.lots.containers import find_container
 from tracker.lots.models import Container
-from tracker.lots.quarantine import quarantine_in
 from tracker.roles import Actor
 from tracker.shipments import rules
 from tracker.shipments.models import Shipment, ShipmentItem
@@ -31,6 +32,7 @@ from tracker.storage import services as storage
 from tracker.storage.models import StorageUnit
 from tracker.studies.services import current_study
 from tracker.translation import N_
+from tracker.users.services import LoginPolicy, reauthenticate
 
 
 def _find(session: Session, shipment_id: str, *, lock: bool = False) -> Shipment:
@@ -45,6 +47,28 @@ def _find(session: Session, shipment_id: str, *, lock: bool = False) -> Shipment
             code="shipment_not_found",
         )
     return found
+
+
+def _quarantines(shipment: Shipment) -> list[dict[str, Any]]:
+    """Every container this shipment's excursion put in quarantine, oldest first, with QA's decision once
+    made (what blinded QA decides on: kits whole, never what the pharmacy did with a container)."""
+    session = object_session(shipment)
+    if session is None:
+        return []
+    kit_of = {i.container_id: i.kit_no for i in shipment.items}
+    rows = session.execute(
+        select(ContainerQuarantine)
+        .where(ContainerQuarantine.unit_id == shipment.shipment_id)
+        .order_by(ContainerQuarantine.id)
+    ).scalars()
+    return [
+        {"container_id": q.container_id, "kit_no": kit_of.get(q.container_id),
+         "excursion_start": q.excursion_start, "excursion_end": q.excursion_end,
+         "deviation_id": q.deviation_id, "quarantined_at": q.quarantined_at, "decision": q.decision,
+         "reason": q.reason, "meaning": q.meaning, "decided_by": q.decided_by,
+         "decided_by_name": q.decided_by_name, "decided_at": q.decided_at}
+        for q in rows
+    ]  # fmt: skip
 
 
 def _view(shipment: Shipment) -> dict[str, Any]:
@@ -66,6 +90,7 @@ def _view(shipment: Shipment) -> dict[str, Any]:
         if shipment.status == "received" else [],
         "extra": [i.container_id for i in items if not i.on_manifest],
         "damaged": [i.container_id for i in items if i.damaged],
+        "quarantine": _quarantines(shipment),
     }  # fmt: skip
 
 
@@ -232,7 +257,7 @@ def receive(
                     {"container_id": cid, "lot_number": manifest[cid].lot_number}, title,
                     "shipment_excursion",
                 )  # fmt: skip
-                if quarantine_in(
+                if quarantine.quarantine_in(
                     session, actor, cid, shipment.shipment_id, first.start, first.end,
                     deviation.deviation_id if deviation is not None else None,
                 ):  # fmt: skip
@@ -285,6 +310,63 @@ def issue_released(session: Session, actor: Actor, container: Container, held: C
         )
     except DomainError:
         return
+
+
+def _held(session: Session, shipment: Shipment) -> list[ContainerQuarantine]:
+    """The quarantines of this shipment's excursion still waiting for QA, oldest first (each container at
+    most once: one open quarantine per container)."""
+    return list(
+        session.execute(
+            select(ContainerQuarantine)
+            .where(ContainerQuarantine.unit_id == shipment.shipment_id)
+            .where(ContainerQuarantine.decision.is_(None))
+            .order_by(ContainerQuarantine.id)
+        ).scalars()
+    )
+
+
+def decide_quarantine(
+    uow: UnitOfWork,
+    actor: Actor,
+    shipment_id: str,
+    decision: str,
+    reason: str,
+    password: str,
+    policy: LoginPolicy,
+    meaning: str | None = None,
+) -> dict[str, Any]:
+    """QA's one signed decision for a whole shipment: releases or destroys every container its excursion
+    still holds, in one transaction, each exactly as the container's own decision would (same code); a
+    released kit joins the pharmacy's stock. Refused (409 `nothing_quarantined`) when nothing is held."""
+    reason, meaning = quarantine.decision_terms(decision, reason, meaning)
+    with uow:
+        _find(uow.session, shipment_id)  # unknown: 404 before a password attempt
+    reauthenticate(uow, actor, password, policy)
+    with uow:
+        session = uow.session
+        shipment = _find(session, shipment_id, lock=True)
+        held = _held(session, shipment)
+        if not held:
+            raise Conflict(
+                N_("Nothing of shipment %(shipment)s is in quarantine: there is nothing to decide"),
+                params={"shipment": shipment.shipment_id}, code="nothing_quarantined",
+            )  # fmt: skip
+        now = utcnow()
+        decided = [
+            quarantine.decide_in(session, actor, find_container(session, h.container_id), h, decision, reason,
+                                 meaning, now)
+            for h in held
+        ]  # fmt: skip
+        record_event(
+            session, actor, f"quarantine_{decision}", "shipment", shipment.shipment_id,
+            before={"quarantined": [d["container_id"] for d in decided]},
+            after={"quarantined": [], "container_ids": [d["container_id"] for d in decided],
+                   "signed_by": actor.username, "signed_by_name": actor.full_name, "signed_at": now,
+                   "meaning": meaning},
+            reason=reason,
+        )  # fmt: skip
+        uow.commit()
+        return {"shipment_id": shipment.shipment_id, "decision": decision, "containers": decided}
 
 
 def list_shipments(uow: UnitOfWork) -> list[dict[str, Any]]:

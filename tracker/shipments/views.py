@@ -8,11 +8,13 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask_babel import gettext
 
 from tracker.errors import DomainError
+from tracker.lots import quarantine
+from tracker.lots.schemas import QuarantineDecisionIn
 from tracker.shipments import rules, services
 from tracker.shipments.schemas import ReceiptIn, ShipmentIn
 from tracker.storage import rules as storage_rules
 from tracker.translation import N_
-from tracker.web.context import reader, uow
+from tracker.web.context import login_policy, reader, uow
 from tracker.web.forms import FormRefused, form_data, load_form, refusal
 from tracker.web.guard import requires
 from tracker.web.pages import WORKSPACES
@@ -22,6 +24,7 @@ bp = Blueprint("shipments_pages", __name__)
 WORKSPACES.append((N_("Shipments"), "shipments_pages.index", rules.READERS))
 
 STATUS_NAMES = {"planned": N_("Planned"), "dispatched": N_("Dispatched"), "received": N_("Received")}
+DECISION_NAMES = {"release": N_("Released"), "destroy": N_("Destroyed")}
 
 
 @bp.url_value_preprocessor
@@ -36,7 +39,8 @@ def _scans(text: str) -> list[str]:
 
 
 def _names() -> dict:
-    return {"status_names": STATUS_NAMES, "senders": rules.SENDERS, "receivers": rules.RECEIVERS}
+    return {"status_names": STATUS_NAMES, "senders": rules.SENDERS, "receivers": rules.RECEIVERS,
+            "deciders": quarantine.DECIDERS, "decision_names": DECISION_NAMES}  # fmt: skip
 
 
 @bp.get("/shipments")
@@ -133,6 +137,25 @@ def receipt(shipment_id: str):
             except UnicodeDecodeError:
                 body["logger_csv"] = content.decode("latin-1")
         services.receive(uow(), g.actor, shipment_id, body, current_app.config["SITE_TIMEZONE"])
+    except (DomainError, FormRefused) as exc:
+        if isinstance(exc, DomainError) and exc.status == 404:
+            raise
+        message, status, details = refusal(exc)
+        return _detail(shipment_id, message, details, status)
+    return redirect(url_for("shipments_pages.detail", shipment_id=shipment_id))
+
+
+@bp.post("/shipments/<shipment_id>/quarantine-decision")
+@requires(*quarantine.DECIDERS)
+def decide_quarantine(shipment_id: str):
+    """QA's one signed decision for every container the shipment's excursion still holds."""
+    data = form_data(request.form, tuple(QuarantineDecisionIn().fields))
+    try:
+        body = load_form(QuarantineDecisionIn, data)
+        services.decide_quarantine(
+            uow(), g.actor, shipment_id, body["decision"], body["reason"], body["password"], login_policy(),
+            body.get("meaning"),
+        )  # fmt: skip
     except (DomainError, FormRefused) as exc:
         if isinstance(exc, DomainError) and exc.status == 404:
             raise
