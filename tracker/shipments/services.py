@@ -378,3 +378,18 @@ def list_shipments(uow: UnitOfWork) -> list[dict[str, Any]]:
 def get_shipment(uow: UnitOfWork, shipment_id: str) -> dict[str, Any]:
     with uow:
         return _view(_find(uow.session, shipment_id))
+
+
+def shipment_temperatures(uow: UnitOfWork, actor: Actor, shipment_id: str) -> dict[str, Any] | None:
+    """The dry shipper's readings from dispatch to receipt (to now while on the road), its allowed band and
+    the excursions, as its unit's page reads them; None before dispatch or without a dry shipper."""
+    with uow:
+        shipment = _find(uow.session, shipment_id)
+        unit_id, since = shipment.shipper_unit_id, shipment.dispatched_at
+        until = shipment.received_at or utcnow()
+    if unit_id is None or since is None:
+        return None
+    unit = storage.get_unit(uow, actor, unit_id, since, until)
+    keep = ("unit_id", "name", "range_text", "min_temperature_c", "max_temperature_c", "since", "until",
+            "readings", "excursions", "minutes_out_of_range", "max_minutes_out_of_range")  # fmt: skip
+    return {k: unit[k] for k in keep}

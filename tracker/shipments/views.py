@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext
+from markupsafe import Markup
 
 from tracker.errors import DomainError
 from tracker.lots import quarantine
@@ -13,6 +14,7 @@ from tracker.lots.schemas import QuarantineDecisionIn
 from tracker.shipments import rules, services
 from tracker.shipments.schemas import ReceiptIn, ShipmentIn
 from tracker.storage import rules as storage_rules
+from tracker.storage.chart import temperature_svg
 from tracker.translation import N_
 from tracker.web.context import login_policy, reader, uow
 from tracker.web.forms import FormRefused, form_data, load_form, refusal
@@ -83,11 +85,39 @@ def create():
     return redirect(url_for("shipments_pages.detail", shipment_id=made["shipment_id"]))
 
 
+def _chart(shipment_id: str, road: dict | None) -> Markup | None:
+    """The dry shipper's temperature over the journey, drawn by tracker/storage/chart.py."""
+    if road is None:
+        return None
+    zone = current_app.config["SITE_TIMEZONE"]
+    words = {
+        "title": gettext("Temperature of shipment %(shipment)s in %(unit)s", shipment=shipment_id,
+                         unit=road["unit_id"]),
+        "desc": gettext(
+            "%(count)s readings; allowed range %(range)s; %(n)s excursions, %(minutes)s min out of range",
+            count=len(road["readings"]), range=road["range_text"], n=len(road["excursions"]),
+            minutes=road["minutes_out_of_range"],
+        ),
+        "band": gettext("Allowed range %(range)s", range=road["range_text"]),
+        "x_axis": gettext("Time (%(zone)s)", zone=zone),
+        "y_axis": "°C",
+        "empty": gettext("No readings from the dry shipper for this journey"),
+    }  # fmt: skip
+    svg = temperature_svg(
+        [(r["at"], r["temperature_c"]) for r in road["readings"]],
+        (road["min_temperature_c"], road["max_temperature_c"]),
+        [(e["start"], e["end"]) for e in road["excursions"]],
+        road["since"], road["until"], zone=zone, words=words,
+    )  # fmt: skip
+    return Markup(svg)  # noqa: S704 - drawn by the storage chart, every text in it escaped
+
+
 def _detail(shipment_id: str, error: str | None = None, details: dict | None = None, status: int = 200):
     shipment = services.get_shipment(reader(), shipment_id)
+    road = services.shipment_temperatures(reader(), g.actor, shipment_id)
     return render_template(
-        "shipments/detail.html", shipment=shipment, error=error, details=details or {}, form=request.form,
-        **_names(),
+        "shipments/detail.html", shipment=shipment, road=road, chart=_chart(shipment["shipment_id"], road),
+        error=error, details=details or {}, form=request.form, **_names(),
     ), status  # fmt: skip
 
 
