@@ -237,6 +237,10 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/shipments/<shipment_id>/receipt"): ("pharmacist",),
     ("POST", "/api/v1/shipments/<shipment_id>/quarantine-decision"): ("qa",),
     ("POST", "/shipments/<shipment_id>/quarantine-decision"): ("qa",),
+    ("GET", "/api/v1/shipments/<shipment_id>/receipt.csv"): ("gmp", "pharmacist", "qa"),
+    ("GET", "/api/v1/shipments/<shipment_id>/receipt.pdf"): ("gmp", "pharmacist", "qa"),
+    ("GET", "/shipments/<shipment_id>/receipt.csv"): ("gmp", "pharmacist", "qa"),
+    ("GET", "/shipments/<shipment_id>/receipt.pdf"): ("gmp", "pharmacist", "qa"),
     # release with results pending (issue 22): what a lot touched; the investigator's safety code-breaks
     ("GET", "/api/v1/lots/<lot_number>/affected"): ("qa", "gmp", "admin", "pharmacist", "investigator"),
     ("GET", "/api/v1/code-breaks/safety"): ("investigator",),
@@ -443,6 +447,10 @@ RECORD_REQUESTS: dict[tuple[str, str], dict] = {
     ("POST", "/shipments/<shipment_id>/quarantine-decision"): {
         "decision": "release", "reason": "checked", "password": "{password}",
     },
+    ("GET", "/api/v1/shipments/<shipment_id>/receipt.csv"): {},
+    ("GET", "/api/v1/shipments/<shipment_id>/receipt.pdf"): {},
+    ("GET", "/shipments/<shipment_id>/receipt.csv"): {},
+    ("GET", "/shipments/<shipment_id>/receipt.pdf"): {},
     ("POST", "/adverse-events/<ae_id>/sponsor-report"): {"reported_at": "2026-01-01T10:00"},
     ("POST", "/adverse-events/<ae_id>/assessment"): {"causality": "possible", "outcome": "recovering"},
 }  # fmt: skip
