@@ -237,6 +237,8 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/shipments/<shipment_id>/receipt"): ("pharmacist",),
     ("POST", "/api/v1/shipments/<shipment_id>/quarantine-decision"): ("qa",),
     ("POST", "/shipments/<shipment_id>/quarantine-decision"): ("qa",),
+    ("POST", "/api/v1/shipments/<shipment_id>/logger"): ("pharmacist",),
+    ("POST", "/shipments/<shipment_id>/logger"): ("pharmacist",),
     ("GET", "/api/v1/shipments/<shipment_id>/receipt.csv"): ("gmp", "pharmacist", "qa"),
     ("GET", "/api/v1/shipments/<shipment_id>/receipt.pdf"): ("gmp", "pharmacist", "qa"),
     ("GET", "/shipments/<shipment_id>/receipt.csv"): ("gmp", "pharmacist", "qa"),
@@ -447,6 +449,8 @@ RECORD_REQUESTS: dict[tuple[str, str], dict] = {
     ("POST", "/shipments/<shipment_id>/quarantine-decision"): {
         "decision": "release", "reason": "checked", "password": "{password}",
     },
+    ("POST", "/api/v1/shipments/<shipment_id>/logger"): {"logger_csv": "time,temperature\n"},
+    ("POST", "/shipments/<shipment_id>/logger"): {},
     ("GET", "/api/v1/shipments/<shipment_id>/receipt.csv"): {},
     ("GET", "/api/v1/shipments/<shipment_id>/receipt.pdf"): {},
     ("GET", "/shipments/<shipment_id>/receipt.csv"): {},

@@ -206,6 +206,7 @@ FORMS: dict[str, dict[str, str]] = {
     "/shipments": {"destination_site": "site-03", "container_ids": "{container_id}"},
     "/shipments/<shipment_id>/dispatch": {},
     "/shipments/<shipment_id>/receipt": {"container_ids": "{container_id}"},
+    "/shipments/<shipment_id>/logger": {},  # the logger file is a file; without one the answer is 422
     "/shipments/<shipment_id>/quarantine-decision": {"decision": "release", "reason": "checked",
                                                       "password": PASSWORD},
     "/account/password": {

@@ -4,7 +4,9 @@ Storage (tracker/storage) finds the excursion and puts each container of the lab
 during it in quarantine, in the transaction that opens its deviation. While it waits nothing may move it
 (tracker.custody.services.ensure_not_quarantined). QA releases it back into the store or destroys it (a
 discard in the lab), signing with its password and a meaning. Only containers in the lab's store are held:
-what became of one already issued to the pharmacy is unblinded, and blinded QA may not learn it."""
+what became of one already issued to the pharmacy is unblinded, and blinded QA may not learn it. The one
+exception is a shipment's logger file read after its receipt (tracker/shipments): it holds whole kits still
+unused in the pharmacy's stock, which QA releases there or destroys (a discard in the pharmacy)."""
 
 from __future__ import annotations
 
@@ -67,12 +69,20 @@ def quarantine_in(
     start: dt.datetime,
     end: dt.datetime,
     deviation_id: str | None,
+    *,
+    in_pharmacy: bool = False,
+    location: str | None = None,
 ) -> bool:
     """Put a container in quarantine for an excursion, inside the caller's transaction: a custody event
     `quarantine` and an audit event. Nothing when it is not in the lab's store, is already in quarantine, or
-    QA already decided on it for this excursion; True when it was put in quarantine."""
+    QA already decided on it for this excursion; True when it was put in quarantine.
+
+    `in_pharmacy` holds one waiting unused in the pharmacy's stock instead (a shipment's logger file read
+    after its receipt): the caller chooses only whole kits none of whose containers was used, so what is
+    held tells blinded QA nothing of which material the pharmacy took."""
     container = find_container(session, container_id)
-    if container.status != "stored" or custody.open_quarantine(session, container.container_id):
+    held_status = "issued" if in_pharmacy else "stored"
+    if container.status != held_status or custody.open_quarantine(session, container.container_id):
         return False
     decided = session.execute(
         select(ContainerQuarantine.id).where(
@@ -83,7 +93,7 @@ def quarantine_in(
     if decided is not None:
         return False
     now = utcnow()
-    location = "/".join((container.freezer, container.rack, container.box, container.position))
+    location = location or "/".join((container.freezer, container.rack, container.box, container.position))
     note = f"Temperature excursion in storage unit {unit_id} from {start:%Y-%m-%d %H:%M} UTC"
     event = custody.append_event(
         session, actor, "container", container.container_id, "quarantine", location, at=now,

@@ -9,6 +9,7 @@ from tracker.lots import quarantine
 from tracker.lots.schemas import QuarantineDecisionIn
 from tracker.shipments import rules, services
 from tracker.shipments.schemas import (
+    LoggerIn,
     ReceiptIn,
     ReceiptOut,
     ShipmentDecisionOut,
@@ -54,6 +55,15 @@ def dispatch(shipment_id: str):
 def receipt(shipment_id: str, body: dict):
     zone = current_app.config["SITE_TIMEZONE"]
     return answer(ReceiptOut(), services.receive(uow(), g.actor, shipment_id, body, zone))
+
+
+@endpoint(bp, "/shipments/<shipment_id>/logger", "POST", roles=rules.RECEIVERS,
+          summary="The logger file of a shipment received without one: the receipt's excursion check; an "
+                  "excursion beyond the limit quarantines the whole kits still unused in the pharmacy",
+          body=LoggerIn, answers={200: ReceiptOut})  # fmt: skip
+def attach_logger(shipment_id: str, body: dict):
+    zone = current_app.config["SITE_TIMEZONE"]
+    return answer(ReceiptOut(), services.attach_logger(uow(), g.actor, shipment_id, body["logger_csv"], zone))
 
 
 @endpoint(bp, "/shipments/<shipment_id>/quarantine-decision", "POST", roles=quarantine.DECIDERS,

@@ -28,6 +28,10 @@ class ReceiptIn(Schema):
     logger_csv = fields.String(load_default=None)
 
 
+class LoggerIn(Schema):
+    logger_csv = fields.String(required=True, validate=validate.Length(min=1))
+
+
 class ManifestLine(Schema):
     container_id = fields.String(required=True)
     lot_number = fields.String(allow_none=True)

@@ -7,6 +7,7 @@ quarantines the received containers instead (tracker/lots/quarantine.py, QA deci
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -201,6 +202,68 @@ def _logger_readings(text: str, zone: str, until: Any) -> list:
     return read.readings
 
 
+def _check_logger(
+    session: Session,
+    actor: Actor,
+    shipment: Shipment,
+    study: Any,
+    text: str | None,
+    zone: str,
+    until: dt.datetime,
+) -> list:
+    """The logger file's check, the one copy the receipt and a file attached after it share: its readings
+    kept as the dry shipper's history, those from dispatch to `until` giving the shipment's time out of range
+    against the study's `dry_shipper` range; the excursions beyond the study's limit (none without a file)."""
+    if not text:
+        return []
+    every = _logger_readings(text, zone, utcnow())
+    if shipment.shipper_unit_id:  # the shipper's history, as a unit's logger import keeps it
+        storage.store_readings_in(session, actor, shipment.shipper_unit_id, every)
+    readings = [(at, t) for at, t in every if shipment.dispatched_at <= at <= until]
+    low, high = study.storage_ranges.get(rules.SHIPPER_KIND, (None, None))
+    found = storage_rules.excursions(readings, low, high)
+    shipment.minutes_out_of_range = round(storage_rules.minutes_out_of_range(found), 1)
+    shipment.readings_count = len(readings)
+    return storage_rules.beyond_limit(found, study.storage_max_minutes_out_of_range)
+
+
+def _quarantine(
+    session: Session,
+    actor: Actor,
+    shipment: Shipment,
+    study: Any,
+    long: list,
+    received: list[str],
+    held: list[str],
+    *,
+    in_pharmacy: bool = False,
+) -> list[str]:
+    """After an excursion beyond the limit: a `temperature_excursion` deviation for each container received,
+    and quarantine (QA decides) for those of `held` still waiting: in the lab's store at receipt, or unused
+    in the pharmacy's stock (`in_pharmacy`) when the file comes after it. The containers put in quarantine."""
+    manifest = {i.container_id: i for i in shipment.items if i.on_manifest}
+    first = long[0]
+    low, high = study.storage_ranges.get(rules.SHIPPER_KIND, (None, None))
+    title = (
+        f"Temperature excursion in shipment {shipment.shipment_id}: {first.minutes:.0f} min out of "
+        f"{storage_rules.range_text(low, high)} from {first.start:%Y-%m-%d %H:%M} UTC"
+    )
+    quarantined = []
+    for cid in received:
+        deviation = raise_automatic(
+            session, actor, "temperature_excursion",
+            {"container_id": cid, "lot_number": manifest[cid].lot_number}, title, "shipment_excursion",
+        )  # fmt: skip
+        if cid in held and quarantine.quarantine_in(
+            session, actor, cid, shipment.shipment_id, first.start, first.end,
+            deviation.deviation_id if deviation is not None else None,
+            in_pharmacy=in_pharmacy,
+            location=f"{shipment.destination_site} pharmacy" if in_pharmacy else None,
+        ):  # fmt: skip
+            quarantined.append(cid)
+    return quarantined
+
+
 def receive(
     uow: UnitOfWork, actor: Actor, shipment_id: str, data: dict[str, Any], zone: str
 ) -> dict[str, Any]:
@@ -232,36 +295,11 @@ def receive(
                 ShipmentItem(shipment_pk=shipment.id, container_id=cid, on_manifest=False, received=True)
             )
         study = current_study(session)
-        long = []
-        if data.get("logger_csv"):
-            every = _logger_readings(data["logger_csv"], zone, now)
-            if shipment.shipper_unit_id:  # the shipper's history, as a unit's logger import keeps it
-                storage.store_readings_in(session, actor, shipment.shipper_unit_id, every)
-            readings = [(at, t) for at, t in every if shipment.dispatched_at <= at <= now]
-            low, high = study.storage_ranges.get(rules.SHIPPER_KIND, (None, None))
-            found = storage_rules.excursions(readings, low, high)
-            shipment.minutes_out_of_range = round(storage_rules.minutes_out_of_range(found), 1)
-            shipment.readings_count = len(readings)
-            long = storage_rules.beyond_limit(found, study.storage_max_minutes_out_of_range)
+        long = _check_logger(session, actor, shipment, study, data.get("logger_csv"), zone, now)
         quarantined, issued = [], []
         if long:
-            first = long[0]
-            low, high = study.storage_ranges.get(rules.SHIPPER_KIND, (None, None))
-            title = (
-                f"Temperature excursion in shipment {shipment.shipment_id}: {first.minutes:.0f} min out of "
-                f"{storage_rules.range_text(low, high)} from {first.start:%Y-%m-%d %H:%M} UTC"
-            )
-            for cid in compared["received"]:
-                deviation = raise_automatic(
-                    session, actor, "temperature_excursion",
-                    {"container_id": cid, "lot_number": manifest[cid].lot_number}, title,
-                    "shipment_excursion",
-                )  # fmt: skip
-                if quarantine.quarantine_in(
-                    session, actor, cid, shipment.shipment_id, first.start, first.end,
-                    deviation.deviation_id if deviation is not None else None,
-                ):  # fmt: skip
-                    quarantined.append(cid)
+            received = compared["received"]
+            quarantined = _quarantine(session, actor, shipment, study, long, received, received)
         else:
             usable = [c for c in compared["received"] if c not in damaged]
             wanted = rules.whole_kits({c: i.kit_no or 0 for c, i in manifest.items()}, usable)
@@ -285,6 +323,63 @@ def receive(
         )  # fmt: skip
         uow.commit()
         return {**_view(shipment), "quarantined": quarantined, "issued": issued}
+
+
+def _unused_kits(session: Session, shipment: Shipment) -> list[str]:
+    """The containers of the shipment's kits that wait whole and unused in the pharmacy's stock: every
+    container of the kit received, undamaged and still issued (none thawed, used or discarded there)."""
+    kits: dict[int, list[ShipmentItem]] = {}
+    for item in shipment.items:
+        if item.on_manifest:
+            kits.setdefault(item.kit_no or 0, []).append(item)
+    whole = [i.container_id for mates in kits.values() if all(m.received and not m.damaged for m in mates)
+             for i in mates]  # fmt: skip
+    status = {c.container_id: c.status for c in stock.locked_containers(session, whole)} if whole else {}
+    return [
+        i.container_id
+        for mates in kits.values()
+        if all(status.get(m.container_id) == "issued" for m in mates)
+        for i in mates
+    ]
+
+
+def attach_logger(uow: UnitOfWork, actor: Actor, shipment_id: str, text: str, zone: str) -> dict[str, Any]:
+    """The logger file of a shipment received without one: the receipt's check (same code) over dispatch to
+    receipt; an excursion beyond the study's limit opens a `temperature_excursion` deviation per container
+    received and puts in quarantine the whole kits still unused in the pharmacy's stock (QA decides). A kit
+    the pharmacy has started is left out whole: holding its other container would tell blinded QA which
+    material was taken. Refused before the receipt and when the shipment has its file already."""
+    with uow:
+        session = uow.session
+        shipment = _find(session, shipment_id, lock=True)
+        if shipment.status != "received":
+            raise Conflict(
+                N_("Shipment %(shipment)s is not received yet: attach its logger file with the receipt"),
+                params={"shipment": shipment.shipment_id}, code="action_out_of_order",
+                details={"status": shipment.status},
+            )  # fmt: skip
+        if shipment.readings_count is not None:
+            raise Conflict(
+                N_("Shipment %(shipment)s has its logger file already"),
+                params={"shipment": shipment.shipment_id}, code="logger_attached",
+            )  # fmt: skip
+        study = current_study(session)
+        long = _check_logger(session, actor, shipment, study, text, zone, shipment.received_at)
+        received = [i.container_id for i in shipment.items if i.on_manifest and i.received]
+        quarantined = []
+        if long:
+            unused = _unused_kits(session, shipment)
+            quarantined = _quarantine(
+                session, actor, shipment, study, long, received, unused, in_pharmacy=True
+            )
+        record_event(
+            session, actor, "attach_logger", "shipment", shipment.shipment_id,
+            before={"minutes_out_of_range": None},
+            after={"minutes_out_of_range": shipment.minutes_out_of_range, "count": shipment.readings_count,
+                   "quarantined": quarantined},
+        )  # fmt: skip
+        uow.commit()
+        return {**_view(shipment), "quarantined": quarantined, "issued": []}
 
 
 def issue_released(session: Session, actor: Actor, container: Container, held: ContainerQuarantine) -> None:

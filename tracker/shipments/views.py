@@ -31,7 +31,7 @@ DECISION_NAMES = {"release": N_("Released"), "destroy": N_("Destroyed")}
 
 @bp.url_value_preprocessor
 def _logger_files_are_larger(endpoint: str | None, values: dict | None) -> None:
-    if endpoint == "shipments_pages.receipt":
+    if endpoint in ("shipments_pages.receipt", "shipments_pages.attach_logger"):
         request.max_content_length = storage_rules.MAX_LOGGER_BYTES
 
 
@@ -150,6 +150,18 @@ def _damaged(text: str) -> list[dict]:
     return found
 
 
+def _uploaded() -> str | None:
+    """The logger file sent with a form, as text (a file's CR LF are no typed control characters)."""
+    upload = request.files.get("logger_file")
+    if upload is None or not upload.filename:
+        return None
+    content = upload.read()
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return content.decode("latin-1")
+
+
 @bp.post("/shipments/<shipment_id>/receipt")
 @requires(*rules.RECEIVERS)
 def receipt(shipment_id: str):
@@ -157,15 +169,9 @@ def receipt(shipment_id: str):
         "container_ids": _scans(request.form.get("container_ids", "")),
         "damaged": _damaged(request.form.get("damaged", "")),
     }
-    upload = request.files.get("logger_file")
     try:
         body = load_form(ReceiptIn, data)
-        if upload is not None and upload.filename:  # a file's CR LF are no typed control characters
-            content = upload.read()
-            try:
-                body["logger_csv"] = content.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                body["logger_csv"] = content.decode("latin-1")
+        body["logger_csv"] = _uploaded()
         services.receive(uow(), g.actor, shipment_id, body, current_app.config["SITE_TIMEZONE"])
     except (DomainError, FormRefused) as exc:
         if isinstance(exc, DomainError) and exc.status == 404:
@@ -186,6 +192,23 @@ def decide_quarantine(shipment_id: str):
             uow(), g.actor, shipment_id, body["decision"], body["reason"], body["password"], login_policy(),
             body.get("meaning"),
         )  # fmt: skip
+    except (DomainError, FormRefused) as exc:
+        if isinstance(exc, DomainError) and exc.status == 404:
+            raise
+        message, status, details = refusal(exc)
+        return _detail(shipment_id, message, details, status)
+    return redirect(url_for("shipments_pages.detail", shipment_id=shipment_id))
+
+
+@bp.post("/shipments/<shipment_id>/logger")
+@requires(*rules.RECEIVERS)
+def attach_logger(shipment_id: str):
+    """The logger file of a shipment received without one."""
+    try:
+        text = _uploaded()
+        if not text:
+            raise FormRefused(gettext("Choose the logger file"), 422, {"logger_file": [gettext("missing")]})
+        services.attach_logger(uow(), g.actor, shipment_id, text, current_app.config["SITE_TIMEZONE"])
     except (DomainError, FormRefused) as exc:
         if isinstance(exc, DomainError) and exc.status == 404:
             raise
