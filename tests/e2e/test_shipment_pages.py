@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import wedge
+from tests.e2e.test_accessibility import _violations
 from tests.lots_support import issue_kits
 from tests.shipments_support import (
     EXCURSION,
@@ -79,6 +80,7 @@ def test_a_shipment_with_an_excursion_is_held_whole_and_qa_releases_it_on_its_pa
     pharmacist.goto(f"{live_server}/pharmacy/stock")
     assert _held(pharmacist) == []
     pharmacist.goto(f"{live_server}/shipments/{sid}")
+    assert _violations(pharmacist) == []  # the page with its logger form
     pharmacist.locator("#logger input[type=file]").set_input_files(_logger_file())
     pharmacist.get_by_role("button", name="Attach the logger file").click()
     expect(pharmacist.locator("#time-out-of-range")).to_contain_text("45")
@@ -99,6 +101,7 @@ def test_a_shipment_with_an_excursion_is_held_whole_and_qa_releases_it_on_its_pa
     qa.emulate_media(media="print")
     expect(chart).to_be_visible()
     qa.emulate_media(media="screen")
+    assert _violations(qa) == []  # the chart, the held containers and the decision form, on a tablet
     held = qa.locator("#quarantined-containers tbody tr[data-decision=held]")
     expect(held).to_have_count(4)
     for cid in shipped:  # the form says which containers the one decision takes
