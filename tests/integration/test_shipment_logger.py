@@ -8,6 +8,8 @@ import io
 import pytest
 
 from tests.conftest import PASSWORD, csrf_token_in
+from tests.lots_support import issue_kits
+from tests.pharmacy_support import build_trial
 from tests.shipments_support import (
     EXCURSION,
     STEADY,
@@ -162,3 +164,24 @@ def test_the_pharmacist_attaches_the_file_on_the_shipment_page(login, browse, cl
     assert b'id="shipment-chart"' in after
     assert in_quarantine(qa) == sorted([cells[1], vehicle[1], cells[2], vehicle[2]])
     assert f'data-quarantined="{cells[1]}"'.encode() in pages.get("/pharmacy/stock").data
+
+
+def test_a_placebo_preparation_passes_a_held_vehicle_container_by(login, runner, tmp_path, clock):
+    trial = build_trial(login, runner, tmp_path, kits=0)
+    cells, vehicle = trial.cell_containers, trial.vehicle_containers
+    shipped = [cells[0], vehicle[0], cells[1], vehicle[1]]
+    sid = dispatched(trial.gmp, shipped, clock, shipper_unit_id=dry_shipper(trial.gmp))
+    assert (
+        trial.pharmacist.post(f"/api/v1/shipments/{sid}/receipt", json={"container_ids": shipped}).status_code
+        == 200
+    )
+    issue_kits(trial.gmp, [cells[2]], [vehicle[2]])  # a kit issued directly, after the shipment's
+    attached = _attach(trial.pharmacist, sid)
+    assert sorted(attached.json["quarantined"]) == sorted(shipped)
+    code = trial.of_arm("placebo")[0][1]
+    bag = trial.prepare_placebo(code)
+    assert bag.status_code == 201, bag.json  # the oldest vehicle containers wait for QA: the next is taken
+    stock = _stock(trial.pharmacist)
+    assert stock[vehicle[2]] == ("used", False)
+    assert stock[vehicle[0]] == ("issued", True)
+    assert stock[vehicle[1]] == ("issued", True)
