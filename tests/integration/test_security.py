@@ -211,6 +211,9 @@ FORMS: dict[str, dict[str, str]] = {
     "/shipments/<shipment_id>/receipt": {"container_ids": "{container_id}"},
     "/admin/sites": {"code": "BJ-09", "name": "Beijing", "kind": "clinical"},
     "/admin/sites/<code>": {"name": "Renamed"},
+    "/shipments/<shipment_id>/logger": {},  # the logger file is a file; without one the answer is 422
+    "/shipments/<shipment_id>/quarantine-decision": {"decision": "release", "reason": "checked",
+                                                      "password": PASSWORD},
     "/account/password": {
         "current_password": PASSWORD, "new_password": "Velvet-Otter-Canal-8",
         "confirm_password": "Velvet-Otter-Canal-8",

@@ -21,7 +21,9 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import PASSWORD, _create_postgres_database, _drop_postgres_database
 from tests.integration.randomization_support import fresh_code, import_list, list_csv, list_rows
+from tests.lots_support import passing_lot
 from tests.pharmacy_support import build_trial
+from tests.sites_support import add_site
 from tests.ward_support import GOOD_RECEIPT, WARD, handoff, move, print_label, scan, start
 from tracker.db import make_engine
 from tracker.randomization.models import Participant, RandomizationCode
@@ -268,7 +270,23 @@ def test_every_export_neutralises_the_formulas_fed_to_it(app, trial, runner, tmp
     at = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat()
     reading = {"readings": [{"at": at, "temperature_c": 5}]}
     assert gmp.post("/api/v1/storage-units/FR-9/readings", json=reading).status_code == 201
+    kit = []
+    for lot, material in (("UC-FORM", "ucmsc"), ("VEH-FORM", "placebo")):
+        kit.append(passing_lot(gmp, lot, material)["containers"][0]["container_id"])
+        signed = qa.post(f"/api/v1/lots/{lot}/release", json={"password": PASSWORD, "meaning": "ok"})
+        assert signed.status_code == 200, signed.json
+    add_site(login, "SITE-02")
+    plan = {
+        "destination_site": "site-02",
+        "container_ids": kit,
+        "courier": "=cmd|' /C calc'!A0",
+        "tracking_number": "@SUM(1)",
+    }
+    shipment = gmp.post("/api/v1/shipments", json=plan)
+    assert shipment.status_code == 201, shipment.json
+    sid = shipment.json["shipment_id"]
     exports = {
+        "shipment receipt": _cells(qa.get(f"/api/v1/shipments/{sid}/receipt.csv")),
         "audit": _cells(qa.get("/api/v1/audit/export.csv")),
         "code-breaks": _cells(admin.get("/api/v1/reports/code-breaks.csv")),
         "accountability (qa)": _cells(qa.get("/api/v1/reports/accountability.csv")),
@@ -294,6 +312,8 @@ def test_every_export_neutralises_the_formulas_fed_to_it(app, trial, runner, tmp
     assert any("'+seal" in row for row in exports["deviations"])
     assert any("'=cmd|' /C calc'!A0" in row for row in exports["temperatures"])
     assert any("'=cmd|' /C calc'!A0" in row for row in exports["time out of range"])
+    assert any("'=cmd|' /C calc'!A0" in row for row in exports["shipment receipt"])
+    assert any("'@SUM(1)" in row for row in exports["shipment receipt"])
 
 
 def test_no_module_writes_csv_but_through_the_one_safe_writer():

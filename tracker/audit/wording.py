@@ -53,6 +53,7 @@ ACTION_WORDS = {
     "move": N_("Move to a storage place"), "record_readings": N_("Record temperature readings"),
     "silence_alarm": N_("Alarm: readings stopped"),
     "quarantine": N_("Quarantine after a temperature excursion"),
+    "attach_logger": N_("Attach the logger file"),
 }  # fmt: skip
 
 # Each field an event's before and after records, by the name people know it by.

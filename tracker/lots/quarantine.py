@@ -4,7 +4,9 @@ Storage (tracker/storage) finds the excursion and puts each container of the lab
 during it in quarantine, in the transaction that opens its deviation. While it waits nothing may move it
 (tracker.custody.services.ensure_not_quarantined). QA releases it back into the store or destroys it (a
 discard in the lab), signing with its password and a meaning. Only containers in the lab's store are held:
-what became of one already issued to the pharmacy is unblinded, and blinded QA may not learn it."""
+what became of one already issued to the pharmacy is unblinded, and blinded QA may not learn it. The one
+exception is a shipment's logger file read after its receipt (tracker/shipments): it holds whole kits still
+unused in the pharmacy's stock, which QA releases there or destroys (a discard in the pharmacy)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.audit.services import record_event
+from tracker.custody import rules as custody_rules
 from tracker.custody import services as custody
 from tracker.custody.models import ContainerQuarantine
 from tracker.db import UnitOfWork, utcnow
@@ -66,12 +69,20 @@ def quarantine_in(
     start: dt.datetime,
     end: dt.datetime,
     deviation_id: str | None,
+    *,
+    in_pharmacy: bool = False,
+    location: str | None = None,
 ) -> bool:
     """Put a container in quarantine for an excursion, inside the caller's transaction: a custody event
     `quarantine` and an audit event. Nothing when it is not in the lab's store, is already in quarantine, or
-    QA already decided on it for this excursion; True when it was put in quarantine."""
+    QA already decided on it for this excursion; True when it was put in quarantine.
+
+    `in_pharmacy` holds one waiting unused in the pharmacy's stock instead (a shipment's logger file read
+    after its receipt): the caller chooses only whole kits none of whose containers was used, so what is
+    held tells blinded QA nothing of which material the pharmacy took."""
     container = find_container(session, container_id)
-    if container.status != "stored" or custody.open_quarantine(session, container.container_id):
+    held_status = "issued" if in_pharmacy else "stored"
+    if container.status != held_status or custody.open_quarantine(session, container.container_id):
         return False
     decided = session.execute(
         select(ContainerQuarantine.id).where(
@@ -82,7 +93,7 @@ def quarantine_in(
     if decided is not None:
         return False
     now = utcnow()
-    location = "/".join((container.freezer, container.rack, container.box, container.position))
+    location = location or "/".join((container.freezer, container.rack, container.box, container.position))
     note = f"Temperature excursion in storage unit {unit_id} from {start:%Y-%m-%d %H:%M} UTC"
     event = custody.append_event(
         session, actor, "container", container.container_id, "quarantine", location, at=now,
@@ -132,6 +143,50 @@ def container_quarantines(uow: UnitOfWork, actor: Actor, container_id: str) -> l
         return [_view(held, container.lot.lot_number, now) for held in rows]
 
 
+def decision_terms(decision: str, reason: str, meaning: str | None) -> tuple[str, str]:
+    """(reason, meaning) of a signed decision, checked before the password is asked for: a reason is said,
+    the decision is release or destroy, and a meaning left out is the decision's default one."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(N_("A quarantine decision needs a reason"), details={"reason": [N_("say why")]})
+    if decision not in DECISIONS:
+        raise Invalid(N_("Choose release or destroy"), details={"decision": ["release or destroy"]})
+    return reason, (meaning or "").strip() or DEFAULT_MEANINGS[decision]
+
+
+def decide_in(
+    session: Session,
+    actor: Actor,
+    container: Container,
+    held: ContainerQuarantine,
+    decision: str,
+    reason: str,
+    meaning: str,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """QA's signed decision on one held container inside the caller's transaction (the caller has checked
+    the terms, the password and locked the container): the decision, a discard when destroyed, its audit
+    event, and what follows a release. The one copy: a container's decision and a shipment's use it."""
+    held.decision, held.reason, held.meaning = decision, reason, meaning
+    held.decided_by, held.decided_by_name, held.decided_at = actor.username, actor.full_name, now
+    session.flush()
+    if decision == "destroy":
+        location = "/".join((container.freezer, container.rack, container.box, container.position))
+        action = custody_rules.discard_move(container.status)  # held in the pharmacy's stock: discarded there
+        custody.move_container_in(session, actor, container, action, location, at=now, note=reason)
+    record_event(
+        session, actor, f"quarantine_{decision}", "container", container.container_id,
+        before={"quarantined": True, "status": held.previous_status},
+        after={"quarantined": False, "status": container.status, "signed_by": actor.username,
+               "signed_by_name": actor.full_name, "signed_at": now, "meaning": meaning,
+               "unit_id": held.unit_id, "excursion_start": held.excursion_start},
+        reason=reason,
+    )  # fmt: skip
+    if decision == "release" and _after_release is not None:
+        _after_release(session, actor, container, held)
+    return {**_view(held, container.lot.lot_number, now), "status": container.status}
+
+
 def decide_quarantine(
     uow: UnitOfWork,
     actor: Actor,
@@ -144,12 +199,7 @@ def decide_quarantine(
 ) -> dict[str, Any]:
     """QA's signed decision on a quarantined container: `release` returns it to the lab's store as it was;
     `destroy` discards it in the lab (a custody event). Signed with the password, a meaning and a reason."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise Invalid(N_("A quarantine decision needs a reason"), details={"reason": [N_("say why")]})
-    if decision not in DECISIONS:
-        raise Invalid(N_("Choose release or destroy"), details={"decision": ["release or destroy"]})
-    meaning = (meaning or "").strip() or DEFAULT_MEANINGS[decision]
+    reason, meaning = decision_terms(decision, reason, meaning)
     with uow:
         find_container(uow.session, container_id, lock=False)  # unknown: 404 before a password attempt
     reauthenticate(uow, actor, password, policy)
@@ -162,22 +212,6 @@ def decide_quarantine(
                 N_("Container %(container)s is not in quarantine"),
                 params={"container": container.container_id}, code="not_quarantined",
             )  # fmt: skip
-        now = utcnow()
-        held.decision, held.reason, held.meaning = decision, reason, meaning
-        held.decided_by, held.decided_by_name, held.decided_at = actor.username, actor.full_name, now
-        session.flush()
-        if decision == "destroy":
-            location = "/".join((container.freezer, container.rack, container.box, container.position))
-            custody.move_container_in(session, actor, container, "discard", location, at=now, note=reason)
-        record_event(
-            session, actor, f"quarantine_{decision}", "container", container.container_id,
-            before={"quarantined": True, "status": held.previous_status},
-            after={"quarantined": False, "status": container.status, "signed_by": actor.username,
-                   "signed_by_name": actor.full_name, "signed_at": now, "meaning": meaning,
-                   "unit_id": held.unit_id, "excursion_start": held.excursion_start},
-            reason=reason,
-        )  # fmt: skip
-        if decision == "release" and _after_release is not None:
-            _after_release(session, actor, container, held)
+        decided = decide_in(session, actor, container, held, decision, reason, meaning, utcnow())
         uow.commit()
-        return {**_view(held, container.lot.lot_number, now), "status": container.status}
+        return decided

@@ -34,6 +34,7 @@ from tracker.reports.schemas import (
     AccountabilityBlinded,
     AccountabilityUnblinded,
 )
+from tracker.reports.shipment_receipt import RECEIPT_REPORT_ROLES, receipt_csv_response, receipt_pdf_response
 from tracker.reports.temperatures import (
     TEMPERATURE_REPORT_ROLES,
     time_out_of_range_csv_response,
@@ -181,3 +182,20 @@ def time_out_of_range_csv(query: dict):
           "signature", answers={200: "application/pdf"})  # fmt: skip
 def time_out_of_range_pdf(query: dict):
     return time_out_of_range_pdf_response(query)
+
+
+# A shipment's receipt report (issue 23): built in shipment_receipt.py, shared with the pages.
+@endpoint(bp, "/shipments/<shipment_id>/receipt.csv", "GET", roles=RECEIPT_REPORT_ROLES,
+          summary="A shipment's receipt as CSV: the shipment, each container expected or received (missing, "
+                  "extra, damaged), the journey's excursions, what was quarantined and QA's decisions",
+          answers={200: "text/csv"})  # fmt: skip
+def shipment_receipt_csv(shipment_id: str):
+    return receipt_csv_response(shipment_id)
+
+
+@endpoint(bp, "/shipments/<shipment_id>/receipt.pdf", "GET", roles=RECEIPT_REPORT_ROLES,
+          summary="A shipment's receipt report (PDF): facts, the dry shipper's chart, expected against "
+                  "received, excursions, quarantine and QA's decisions, a signature block",
+          answers={200: "application/pdf"})  # fmt: skip
+def shipment_receipt_pdf(shipment_id: str):
+    return receipt_pdf_response(shipment_id)

@@ -8,7 +8,7 @@ from tracker.audit import responses as audit_responses
 from tracker.audit.schemas import AuditSearch
 from tracker.errors import Invalid
 from tracker.participants.responses import code_breaks_csv_response
-from tracker.reports import ae_listing, deviation_log, responses, temperatures
+from tracker.reports import ae_listing, deviation_log, responses, shipment_receipt, temperatures
 from tracker.reports.schemas import AccessReviewQuery
 from tracker.storage.schemas import PeriodQuery
 from tracker.translation import N_
@@ -178,3 +178,15 @@ def time_out_of_range_csv():
 @requires(*temperatures.TEMPERATURE_REPORT_ROLES)
 def time_out_of_range_pdf():
     return temperatures.time_out_of_range_pdf_response(_period_query())
+
+
+@bp.get("/shipments/<shipment_id>/receipt.csv")
+@requires(*shipment_receipt.RECEIPT_REPORT_ROLES)
+def shipment_receipt_csv(shipment_id: str):
+    return shipment_receipt.receipt_csv_response(shipment_id)
+
+
+@bp.get("/shipments/<shipment_id>/receipt.pdf")
+@requires(*shipment_receipt.RECEIPT_REPORT_ROLES)
+def shipment_receipt_pdf(shipment_id: str):
+    return shipment_receipt.receipt_pdf_response(shipment_id)

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from tracker.lots.schemas import QuarantineOut
 from tracker.shipments import rules
 
 _SHORT = {"load_default": None, "validate": validate.Length(max=120)}
@@ -27,6 +28,10 @@ class ReceiptIn(Schema):
     logger_csv = fields.String(load_default=None)
 
 
+class LoggerIn(Schema):
+    logger_csv = fields.String(required=True, validate=validate.Length(min=1))
+
+
 class ManifestLine(Schema):
     container_id = fields.String(required=True)
     lot_number = fields.String(allow_none=True)
@@ -34,6 +39,23 @@ class ManifestLine(Schema):
     received = fields.Boolean(required=True)
     damaged = fields.Boolean(required=True)
     note = fields.String(allow_none=True)
+
+
+class QuarantineLine(Schema):
+    """A container this shipment's excursion put in quarantine, and QA's signed decision once made."""
+
+    container_id = fields.String(required=True)
+    kit_no = fields.Integer(allow_none=True)
+    excursion_start = fields.AwareDateTime(required=True)
+    excursion_end = fields.AwareDateTime(required=True)
+    deviation_id = fields.String(allow_none=True)
+    quarantined_at = fields.AwareDateTime(required=True)
+    decision = fields.String(allow_none=True, metadata={"description": "release or destroy; none while held"})
+    reason = fields.String(allow_none=True)
+    meaning = fields.String(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    decided_by_name = fields.String(allow_none=True, metadata={"description": "printed name (21 CFR 11.50)"})
+    decided_at = fields.AwareDateTime(allow_none=True)
 
 
 class ShipmentOut(Schema):
@@ -56,6 +78,7 @@ class ShipmentOut(Schema):
     missing = fields.List(fields.String(), required=True)
     extra = fields.List(fields.String(), required=True)
     damaged = fields.List(fields.String(), required=True)
+    quarantine = fields.List(fields.Nested(QuarantineLine), required=True)
 
 
 class ReceiptOut(ShipmentOut):
@@ -65,3 +88,12 @@ class ReceiptOut(ShipmentOut):
 
 class ShipmentList(Schema):
     items = fields.List(fields.Nested(ShipmentOut), required=True)
+
+
+class ShipmentDecisionOut(Schema):
+    """QA's one signed decision for a shipment: each container it decided, as the container's own decision
+    answers."""
+
+    shipment_id = fields.String(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(("release", "destroy")))
+    containers = fields.List(fields.Nested(QuarantineOut), required=True)

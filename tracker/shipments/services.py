@@ -7,10 +7,11 @@ quarantines the received containers instead (tracker/lots/quarantine.py, QA deci
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from tracker.audit.services import record_event
 from tracker.checkchar import new_random_id
@@ -19,8 +20,9 @@ from tracker.custody.models import ContainerQuarantine
 from tracker.db import UnitOfWork, unused_id, utcnow
 from tracker.deviations.services import raise_automatic
 from tracker.errors import Conflict, DomainError, Invalid, NotFound
+from tracker.lots import quarantine
+from tracker.lots.containers import find_container
 from tracker.lots.models import Container
-from tracker.lots.quarantine import quarantine_in
 from tracker.roles import Actor
 from tracker.shipments import rules
 from tracker.shipments.models import Shipment, ShipmentItem
@@ -34,6 +36,7 @@ from tracker.storage import services as storage
 from tracker.storage.models import StorageUnit
 from tracker.studies.services import current_study
 from tracker.translation import N_
+from tracker.users.services import LoginPolicy, reauthenticate
 
 
 def _find(session: Session, shipment_id: str, *, lock: bool = False) -> Shipment:
@@ -48,6 +51,28 @@ def _find(session: Session, shipment_id: str, *, lock: bool = False) -> Shipment
             code="shipment_not_found",
         )
     return found
+
+
+def _quarantines(shipment: Shipment) -> list[dict[str, Any]]:
+    """Every container this shipment's excursion put in quarantine, oldest first, with QA's decision once
+    made (what blinded QA decides on: kits whole, never what the pharmacy did with a container)."""
+    session = object_session(shipment)
+    if session is None:
+        return []
+    kit_of = {i.container_id: i.kit_no for i in shipment.items}
+    rows = session.execute(
+        select(ContainerQuarantine)
+        .where(ContainerQuarantine.unit_id == shipment.shipment_id)
+        .order_by(ContainerQuarantine.id)
+    ).scalars()
+    return [
+        {"container_id": q.container_id, "kit_no": kit_of.get(q.container_id),
+         "excursion_start": q.excursion_start, "excursion_end": q.excursion_end,
+         "deviation_id": q.deviation_id, "quarantined_at": q.quarantined_at, "decision": q.decision,
+         "reason": q.reason, "meaning": q.meaning, "decided_by": q.decided_by,
+         "decided_by_name": q.decided_by_name, "decided_at": q.decided_at}
+        for q in rows
+    ]  # fmt: skip
 
 
 def _view(shipment: Shipment) -> dict[str, Any]:
@@ -69,6 +94,7 @@ def _view(shipment: Shipment) -> dict[str, Any]:
         if shipment.status == "received" else [],
         "extra": [i.container_id for i in items if not i.on_manifest],
         "damaged": [i.container_id for i in items if i.damaged],
+        "quarantine": _quarantines(shipment),
     }  # fmt: skip
 
 
@@ -204,6 +230,68 @@ def _logger_readings(text: str, zone: str, until: Any) -> list:
     return read.readings
 
 
+def _check_logger(
+    session: Session,
+    actor: Actor,
+    shipment: Shipment,
+    study: Any,
+    text: str | None,
+    zone: str,
+    until: dt.datetime,
+) -> list:
+    """The logger file's check, the one copy the receipt and a file attached after it share: its readings
+    kept as the dry shipper's history, those from dispatch to `until` giving the shipment's time out of range
+    against the study's `dry_shipper` range; the excursions beyond the study's limit (none without a file)."""
+    if not text:
+        return []
+    every = _logger_readings(text, zone, utcnow())
+    if shipment.shipper_unit_id:  # the shipper's history, as a unit's logger import keeps it
+        storage.store_readings_in(session, actor, shipment.shipper_unit_id, every)
+    readings = [(at, t) for at, t in every if shipment.dispatched_at <= at <= until]
+    low, high = study.storage_ranges.get(rules.SHIPPER_KIND, (None, None))
+    found = storage_rules.excursions(readings, low, high)
+    shipment.minutes_out_of_range = round(storage_rules.minutes_out_of_range(found), 1)
+    shipment.readings_count = len(readings)
+    return storage_rules.beyond_limit(found, study.storage_max_minutes_out_of_range)
+
+
+def _quarantine(
+    session: Session,
+    actor: Actor,
+    shipment: Shipment,
+    study: Any,
+    long: list,
+    received: list[str],
+    held: list[str],
+    *,
+    in_pharmacy: bool = False,
+) -> list[str]:
+    """After an excursion beyond the limit: a `temperature_excursion` deviation for each container received,
+    and quarantine (QA decides) for those of `held` still waiting: in the lab's store at receipt, or unused
+    in the pharmacy's stock (`in_pharmacy`) when the file comes after it. The containers put in quarantine."""
+    manifest = {i.container_id: i for i in shipment.items if i.on_manifest}
+    first = long[0]
+    low, high = study.storage_ranges.get(rules.SHIPPER_KIND, (None, None))
+    title = (
+        f"Temperature excursion in shipment {shipment.shipment_id}: {first.minutes:.0f} min out of "
+        f"{storage_rules.range_text(low, high)} from {first.start:%Y-%m-%d %H:%M} UTC"
+    )
+    quarantined = []
+    for cid in received:
+        deviation = raise_automatic(
+            session, actor, "temperature_excursion",
+            {"container_id": cid, "lot_number": manifest[cid].lot_number}, title, "shipment_excursion",
+        )  # fmt: skip
+        if cid in held and quarantine.quarantine_in(
+            session, actor, cid, shipment.shipment_id, first.start, first.end,
+            deviation.deviation_id if deviation is not None else None,
+            in_pharmacy=in_pharmacy,
+            location=f"{shipment.destination_site} pharmacy" if in_pharmacy else None,
+        ):  # fmt: skip
+            quarantined.append(cid)
+    return quarantined
+
+
 def receive(
     uow: UnitOfWork, actor: Actor, shipment_id: str, data: dict[str, Any], zone: str
 ) -> dict[str, Any]:
@@ -240,36 +328,11 @@ def receive(
                 ShipmentItem(shipment_pk=shipment.id, container_id=cid, on_manifest=False, received=True)
             )
         study = current_study(session)
-        long = []
-        if data.get("logger_csv"):
-            every = _logger_readings(data["logger_csv"], zone, now)
-            if shipment.shipper_unit_id:  # the shipper's history, as a unit's logger import keeps it
-                storage.store_readings_in(session, actor, shipment.shipper_unit_id, every)
-            readings = [(at, t) for at, t in every if shipment.dispatched_at <= at <= now]
-            low, high = study.storage_ranges.get(rules.SHIPPER_KIND, (None, None))
-            found = storage_rules.excursions(readings, low, high)
-            shipment.minutes_out_of_range = round(storage_rules.minutes_out_of_range(found), 1)
-            shipment.readings_count = len(readings)
-            long = storage_rules.beyond_limit(found, study.storage_max_minutes_out_of_range)
+        long = _check_logger(session, actor, shipment, study, data.get("logger_csv"), zone, now)
         quarantined, issued = [], []
         if long:
-            first = long[0]
-            low, high = study.storage_ranges.get(rules.SHIPPER_KIND, (None, None))
-            title = (
-                f"Temperature excursion in shipment {shipment.shipment_id}: {first.minutes:.0f} min out of "
-                f"{storage_rules.range_text(low, high)} from {first.start:%Y-%m-%d %H:%M} UTC"
-            )
-            for cid in compared["received"]:
-                deviation = raise_automatic(
-                    session, actor, "temperature_excursion",
-                    {"container_id": cid, "lot_number": manifest[cid].lot_number}, title,
-                    "shipment_excursion",
-                )  # fmt: skip
-                if quarantine_in(
-                    session, actor, cid, shipment.shipment_id, first.start, first.end,
-                    deviation.deviation_id if deviation is not None else None,
-                ):  # fmt: skip
-                    quarantined.append(cid)
+            received = compared["received"]
+            quarantined = _quarantine(session, actor, shipment, study, long, received, received)
         else:
             usable = [c for c in compared["received"] if c not in damaged]
             wanted = rules.whole_kits({c: i.kit_no or 0 for c, i in manifest.items()}, usable)
@@ -293,6 +356,63 @@ def receive(
         )  # fmt: skip
         uow.commit()
         return {**_view(shipment), "quarantined": quarantined, "issued": issued}
+
+
+def _unused_kits(session: Session, shipment: Shipment) -> list[str]:
+    """The containers of the shipment's kits that wait whole and unused in the pharmacy's stock: every
+    container of the kit received, undamaged and still issued (none thawed, used or discarded there)."""
+    kits: dict[int, list[ShipmentItem]] = {}
+    for item in shipment.items:
+        if item.on_manifest:
+            kits.setdefault(item.kit_no or 0, []).append(item)
+    whole = [i.container_id for mates in kits.values() if all(m.received and not m.damaged for m in mates)
+             for i in mates]  # fmt: skip
+    status = {c.container_id: c.status for c in stock.locked_containers(session, whole)} if whole else {}
+    return [
+        i.container_id
+        for mates in kits.values()
+        if all(status.get(m.container_id) == "issued" for m in mates)
+        for i in mates
+    ]
+
+
+def attach_logger(uow: UnitOfWork, actor: Actor, shipment_id: str, text: str, zone: str) -> dict[str, Any]:
+    """The logger file of a shipment received without one: the receipt's check (same code) over dispatch to
+    receipt; an excursion beyond the study's limit opens a `temperature_excursion` deviation per container
+    received and puts in quarantine the whole kits still unused in the pharmacy's stock (QA decides). A kit
+    the pharmacy has started is left out whole: holding its other container would tell blinded QA which
+    material was taken. Refused before the receipt and when the shipment has its file already."""
+    with uow:
+        session = uow.session
+        shipment = _find(session, shipment_id, lock=True)
+        if shipment.status != "received":
+            raise Conflict(
+                N_("Shipment %(shipment)s is not received yet: attach its logger file with the receipt"),
+                params={"shipment": shipment.shipment_id}, code="action_out_of_order",
+                details={"status": shipment.status},
+            )  # fmt: skip
+        if shipment.readings_count is not None:
+            raise Conflict(
+                N_("Shipment %(shipment)s has its logger file already"),
+                params={"shipment": shipment.shipment_id}, code="logger_attached",
+            )  # fmt: skip
+        study = current_study(session)
+        long = _check_logger(session, actor, shipment, study, text, zone, shipment.received_at)
+        received = [i.container_id for i in shipment.items if i.on_manifest and i.received]
+        quarantined = []
+        if long:
+            unused = _unused_kits(session, shipment)
+            quarantined = _quarantine(
+                session, actor, shipment, study, long, received, unused, in_pharmacy=True
+            )
+        record_event(
+            session, actor, "attach_logger", "shipment", shipment.shipment_id,
+            before={"minutes_out_of_range": None},
+            after={"minutes_out_of_range": shipment.minutes_out_of_range, "count": shipment.readings_count,
+                   "quarantined": quarantined},
+        )  # fmt: skip
+        uow.commit()
+        return {**_view(shipment), "quarantined": quarantined, "issued": []}
 
 
 def issue_released(session: Session, actor: Actor, container: Container, held: ContainerQuarantine) -> None:
@@ -320,6 +440,63 @@ def issue_released(session: Session, actor: Actor, container: Container, held: C
         return
 
 
+def _held(session: Session, shipment: Shipment) -> list[ContainerQuarantine]:
+    """The quarantines of this shipment's excursion still waiting for QA, oldest first (each container at
+    most once: one open quarantine per container)."""
+    return list(
+        session.execute(
+            select(ContainerQuarantine)
+            .where(ContainerQuarantine.unit_id == shipment.shipment_id)
+            .where(ContainerQuarantine.decision.is_(None))
+            .order_by(ContainerQuarantine.id)
+        ).scalars()
+    )
+
+
+def decide_quarantine(
+    uow: UnitOfWork,
+    actor: Actor,
+    shipment_id: str,
+    decision: str,
+    reason: str,
+    password: str,
+    policy: LoginPolicy,
+    meaning: str | None = None,
+) -> dict[str, Any]:
+    """QA's one signed decision for a whole shipment: releases or destroys every container its excursion
+    still holds, in one transaction, each exactly as the container's own decision would (same code); a
+    released kit joins the pharmacy's stock. Refused (409 `nothing_quarantined`) when nothing is held."""
+    reason, meaning = quarantine.decision_terms(decision, reason, meaning)
+    with uow:
+        _find(uow.session, shipment_id)  # unknown: 404 before a password attempt
+    reauthenticate(uow, actor, password, policy)
+    with uow:
+        session = uow.session
+        shipment = _find(session, shipment_id, lock=True)
+        held = _held(session, shipment)
+        if not held:
+            raise Conflict(
+                N_("Nothing of shipment %(shipment)s is in quarantine: there is nothing to decide"),
+                params={"shipment": shipment.shipment_id}, code="nothing_quarantined",
+            )  # fmt: skip
+        now = utcnow()
+        decided = [
+            quarantine.decide_in(session, actor, find_container(session, h.container_id), h, decision, reason,
+                                 meaning, now)
+            for h in held
+        ]  # fmt: skip
+        record_event(
+            session, actor, f"quarantine_{decision}", "shipment", shipment.shipment_id,
+            before={"quarantined": [d["container_id"] for d in decided]},
+            after={"quarantined": [], "container_ids": [d["container_id"] for d in decided],
+                   "signed_by": actor.username, "signed_by_name": actor.full_name, "signed_at": now,
+                   "meaning": meaning},
+            reason=reason,
+        )  # fmt: skip
+        uow.commit()
+        return {"shipment_id": shipment.shipment_id, "decision": decision, "containers": decided}
+
+
 def list_shipments(uow: UnitOfWork) -> list[dict[str, Any]]:
     with uow:
         rows = uow.session.execute(select(Shipment).order_by(Shipment.created_at, Shipment.id)).scalars()
@@ -329,3 +506,18 @@ def list_shipments(uow: UnitOfWork) -> list[dict[str, Any]]:
 def get_shipment(uow: UnitOfWork, shipment_id: str) -> dict[str, Any]:
     with uow:
         return _view(_find(uow.session, shipment_id))
+
+
+def shipment_temperatures(uow: UnitOfWork, actor: Actor, shipment_id: str) -> dict[str, Any] | None:
+    """The dry shipper's readings from dispatch to receipt (to now while on the road), its allowed band and
+    the excursions, as its unit's page reads them; None before dispatch or without a dry shipper."""
+    with uow:
+        shipment = _find(uow.session, shipment_id)
+        unit_id, since = shipment.shipper_unit_id, shipment.dispatched_at
+        until = shipment.received_at or utcnow()
+    if unit_id is None or since is None:
+        return None
+    unit = storage.get_unit(uow, actor, unit_id, since, until)
+    keep = ("unit_id", "name", "range_text", "min_temperature_c", "max_temperature_c", "since", "until",
+            "readings", "excursions", "minutes_out_of_range", "max_minutes_out_of_range")  # fmt: skip
+    return {k: unit[k] for k in keep}

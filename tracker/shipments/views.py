@@ -6,15 +6,19 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext
+from markupsafe import Markup
 
 from tracker.errors import DomainError
+from tracker.lots import quarantine
+from tracker.lots.schemas import QuarantineDecisionIn
 from tracker.shipments import rules, services
 from tracker.shipments.schemas import ReceiptIn, ShipmentIn
 from tracker.sites import rules as site_rules
 from tracker.sites import services as site_services
 from tracker.storage import rules as storage_rules
+from tracker.storage.chart import temperature_svg
 from tracker.translation import N_
-from tracker.web.context import reader, uow
+from tracker.web.context import login_policy, reader, uow
 from tracker.web.forms import FormRefused, form_data, load_form, refusal
 from tracker.web.guard import requires
 from tracker.web.pages import WORKSPACES
@@ -24,11 +28,12 @@ bp = Blueprint("shipments_pages", __name__)
 WORKSPACES.append((N_("Shipments"), "shipments_pages.index", rules.READERS))
 
 STATUS_NAMES = {"planned": N_("Planned"), "dispatched": N_("Dispatched"), "received": N_("Received")}
+DECISION_NAMES = {"release": N_("Released"), "destroy": N_("Destroyed")}
 
 
 @bp.url_value_preprocessor
 def _logger_files_are_larger(endpoint: str | None, values: dict | None) -> None:
-    if endpoint == "shipments_pages.receipt":
+    if endpoint in ("shipments_pages.receipt", "shipments_pages.attach_logger"):
         request.max_content_length = storage_rules.MAX_LOGGER_BYTES
 
 
@@ -38,7 +43,8 @@ def _scans(text: str) -> list[str]:
 
 
 def _names() -> dict:
-    return {"status_names": STATUS_NAMES, "senders": rules.SENDERS, "receivers": rules.RECEIVERS}
+    return {"status_names": STATUS_NAMES, "senders": rules.SENDERS, "receivers": rules.RECEIVERS,
+            "deciders": quarantine.DECIDERS, "decision_names": DECISION_NAMES}  # fmt: skip
 
 
 @bp.get("/shipments")
@@ -80,11 +86,39 @@ def create():
     return redirect(url_for("shipments_pages.detail", shipment_id=made["shipment_id"]))
 
 
+def _chart(shipment_id: str, road: dict | None) -> Markup | None:
+    """The dry shipper's temperature over the journey, drawn by tracker/storage/chart.py."""
+    if road is None:
+        return None
+    zone = current_app.config["SITE_TIMEZONE"]
+    words = {
+        "title": gettext("Temperature of shipment %(shipment)s in %(unit)s", shipment=shipment_id,
+                         unit=road["unit_id"]),
+        "desc": gettext(
+            "%(count)s readings; allowed range %(range)s; %(n)s excursions, %(minutes)s min out of range",
+            count=len(road["readings"]), range=road["range_text"], n=len(road["excursions"]),
+            minutes=road["minutes_out_of_range"],
+        ),
+        "band": gettext("Allowed range %(range)s", range=road["range_text"]),
+        "x_axis": gettext("Time (%(zone)s)", zone=zone),
+        "y_axis": "°C",
+        "empty": gettext("No readings from the dry shipper for this journey"),
+    }  # fmt: skip
+    svg = temperature_svg(
+        [(r["at"], r["temperature_c"]) for r in road["readings"]],
+        (road["min_temperature_c"], road["max_temperature_c"]),
+        [(e["start"], e["end"]) for e in road["excursions"]],
+        road["since"], road["until"], zone=zone, words=words,
+    )  # fmt: skip
+    return Markup(svg)  # noqa: S704 - drawn by the storage chart, every text in it escaped
+
+
 def _detail(shipment_id: str, error: str | None = None, details: dict | None = None, status: int = 200):
     shipment = services.get_shipment(reader(), shipment_id)
+    road = services.shipment_temperatures(reader(), g.actor, shipment_id)
     return render_template(
-        "shipments/detail.html", shipment=shipment, error=error, details=details or {}, form=request.form,
-        **_names(),
+        "shipments/detail.html", shipment=shipment, road=road, chart=_chart(shipment["shipment_id"], road),
+        error=error, details=details or {}, form=request.form, **_names(),
     ), status  # fmt: skip
 
 
@@ -117,6 +151,18 @@ def _damaged(text: str) -> list[dict]:
     return found
 
 
+def _uploaded() -> str | None:
+    """The logger file sent with a form, as text (a file's CR LF are no typed control characters)."""
+    upload = request.files.get("logger_file")
+    if upload is None or not upload.filename:
+        return None
+    content = upload.read()
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return content.decode("latin-1")
+
+
 @bp.post("/shipments/<shipment_id>/receipt")
 @requires(*rules.RECEIVERS)
 def receipt(shipment_id: str):
@@ -124,16 +170,46 @@ def receipt(shipment_id: str):
         "container_ids": _scans(request.form.get("container_ids", "")),
         "damaged": _damaged(request.form.get("damaged", "")),
     }
-    upload = request.files.get("logger_file")
     try:
         body = load_form(ReceiptIn, data)
-        if upload is not None and upload.filename:  # a file's CR LF are no typed control characters
-            content = upload.read()
-            try:
-                body["logger_csv"] = content.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                body["logger_csv"] = content.decode("latin-1")
+        body["logger_csv"] = _uploaded()
         services.receive(uow(), g.actor, shipment_id, body, current_app.config["SITE_TIMEZONE"])
+    except (DomainError, FormRefused) as exc:
+        if isinstance(exc, DomainError) and exc.status == 404:
+            raise
+        message, status, details = refusal(exc)
+        return _detail(shipment_id, message, details, status)
+    return redirect(url_for("shipments_pages.detail", shipment_id=shipment_id))
+
+
+@bp.post("/shipments/<shipment_id>/quarantine-decision")
+@requires(*quarantine.DECIDERS)
+def decide_quarantine(shipment_id: str):
+    """QA's one signed decision for every container the shipment's excursion still holds."""
+    data = form_data(request.form, tuple(QuarantineDecisionIn().fields))
+    try:
+        body = load_form(QuarantineDecisionIn, data)
+        services.decide_quarantine(
+            uow(), g.actor, shipment_id, body["decision"], body["reason"], body["password"], login_policy(),
+            body.get("meaning"),
+        )  # fmt: skip
+    except (DomainError, FormRefused) as exc:
+        if isinstance(exc, DomainError) and exc.status == 404:
+            raise
+        message, status, details = refusal(exc)
+        return _detail(shipment_id, message, details, status)
+    return redirect(url_for("shipments_pages.detail", shipment_id=shipment_id))
+
+
+@bp.post("/shipments/<shipment_id>/logger")
+@requires(*rules.RECEIVERS)
+def attach_logger(shipment_id: str):
+    """The logger file of a shipment received without one."""
+    try:
+        text = _uploaded()
+        if not text:
+            raise FormRefused(gettext("Choose the logger file"), 422, {"logger_file": [gettext("missing")]})
+        services.attach_logger(uow(), g.actor, shipment_id, text, current_app.config["SITE_TIMEZONE"])
     except (DomainError, FormRefused) as exc:
         if isinstance(exc, DomainError) and exc.status == 404:
             raise

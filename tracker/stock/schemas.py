@@ -87,6 +87,10 @@ class StockContainer(Schema):
     in_stock = fields.Boolean(
         required=True, metadata={"description": "issued, not yet thawed, used or discarded"}
     )
+    quarantined = fields.Boolean(
+        required=True,
+        metadata={"description": "held after a shipment's temperature excursion until QA decides"},
+    )
 
 
 class StockKit(_KitHead):

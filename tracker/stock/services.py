@@ -366,6 +366,8 @@ def vehicle_in_stock(session: Session, lot: Lot) -> Container:
     container = session.execute(
         select(Container)
         .where(Container.lot_id == lot.id, Container.status == "issued")
+        # one held after a shipment's excursion waits for QA's decision: another is taken
+        .where(Container.container_id.not_in(quarantined_ids()))
         .order_by(Container.id)
         .limit(1)
         # Two preparations at once each take a different container rather than queueing for the same one.
@@ -416,13 +418,14 @@ def issued_kits(uow: UnitOfWork) -> list[dict[str, Any]]:
         ]
 
 
-def _stock_container(container: Container) -> dict[str, Any]:
+def _stock_container(container: Container, held: set[str]) -> dict[str, Any]:
     return {
         "container_id": container.container_id,
         "lot_number": container.lot.lot_number,
         "material": container.lot.material,
         "status": container.status,
         "in_stock": container.status == "issued",
+        "quarantined": container.container_id in held,
     }
 
 
@@ -435,8 +438,9 @@ def pharmacy_stock(uow: UnitOfWork) -> dict[str, Any]:
         now = utcnow()
         kits = []
         in_kits: set[int] = set()
+        quarantined = set(session.execute(quarantined_ids()).scalars())
         for kit in _kits(session):
-            contents = [_stock_container(part.container) for part in kit.contents]
+            contents = [_stock_container(part.container, quarantined) for part in kit.contents]
             in_kits |= {part.container_pk for part in kit.contents}
             kits.append(
                 {**_kit_head(kit), "containers": contents, "in_stock": any(c["in_stock"] for c in contents)}
@@ -448,7 +452,7 @@ def pharmacy_stock(uow: UnitOfWork) -> dict[str, Any]:
                 .order_by(Container.lot_id, Container.id)
             ).scalars()
         )
-        loose = [_stock_container(c) for c in held if c.id not in in_kits]
+        loose = [_stock_container(c, quarantined) for c in held if c.id not in in_kits]
         lots: dict[str, dict[str, Any]] = {}
         for container in held:
             lot = container.lot
