@@ -128,9 +128,17 @@ def read_dispense(uow: UnitOfWork, actor: Actor, dispense_id: str) -> dict[str, 
                 raise _no_dispense(dispense_id)
             return issues[issue[1] - 1]
         scan = session.execute(select(Scan).where(Scan.scan_id == dispense_id)).scalar_one_or_none()
-        if scan is None:
+        if scan is None or not _readable(session, scan):
             raise _no_dispense(dispense_id)
         return _scan_dispense(session, scan)
+
+
+def _readable(session: Session, scan: Scan) -> bool:
+    """Whether the reader may see a scan: its bag, or else its wristband's participant, is one they can read
+    (reads of bags and participants are the ones narrowed to a person's sites)."""
+    if scan.bag_pk is not None:
+        return session.execute(select(Bag.id).where(Bag.id == scan.bag_pk)).first() is not None
+    return _known(session, scan.participant_id)
 
 
 def read_administration(uow: UnitOfWork, actor: Actor, infusion_id: str) -> dict[str, Any]:
