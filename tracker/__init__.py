@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.camera import views as camera_views
     from tracker.deviations import api as deviations_api
     from tracker.deviations import views as deviations_views
+    from tracker.fhir import api as fhir_api
     from tracker.lots import api as lots_api
     from tracker.lots import views as lots_views
     from tracker.notifications import views as notifications_views
@@ -136,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.ward import api as ward_api
     from tracker.ward import views as ward_views
     from tracker.web import i18n, meta, pages
+    from tracker.web.errors import answer_errors_under
 
     api_modules = (
         users_api, audit_api, meta, lots_api, stock_api, randomization_api, participants_api, thaws_api,
@@ -146,6 +148,10 @@ def _register_blueprints(app: Flask) -> None:
         csrf.exempt(module.bp)  # the API authenticates with bearer tokens, never cookies
         app.register_blueprint(module.bp)
     app.register_blueprint(meta.health_bp)
+    # FHIR R5 (tracker/fhir): bearer tokens as the API, its errors as OperationOutcome resources.
+    csrf.exempt(fhir_api.bp)
+    app.register_blueprint(fhir_api.bp)
+    answer_errors_under("/fhir/", fhir_api.error_body)
     page_modules = (
         pages, i18n, lots_views, stock_views, randomization_views, participants_views, notifications_views,
         pharmacy_views, reports_views, audit_views, ward_views, camera_views, users_views,

@@ -145,3 +145,14 @@ def test_the_command_exits_1_on_any_leak_and_passes_its_options_on(runner, monke
     result = runner.invoke(args=args)
     assert result.exit_code == status, result.output
     assert calls == [(40, "postgresql+psycopg://x/y", 5)]
+
+
+def test_the_collector_reads_every_fhir_route_as_each_blinded_reader(planted):
+    _, output = planted
+    said = re.search(r"FHIR: (\d+) answers read from (\d+) routes \((\d+) with a resource\)", output)
+    assert said is not None, output
+    answers, routes, served = map(int, said.groups())
+    # metadata is public (not a blinded reading); the nine guarded routes, each for every participant.
+    assert routes == 9, output
+    assert served >= PARTICIPANTS * routes, output
+    assert not re.search(r"not collected: /fhir", output), output

@@ -9,6 +9,9 @@ from tracker.roles import ROLES
 
 ALL = ROLES
 PUBLIC = ()
+FHIR_READERS = ("pharmacist", "nurse", "investigator", "qa")
+# Answered to bearer tokens like the API; errors there are FHIR OperationOutcome resources.
+API_PREFIXES = ("/api/", "/fhir/")
 
 # (method, rule) -> the roles allowed; PUBLIC needs no sign-in.
 EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
@@ -259,6 +262,17 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/reports/adverse-events.csv"): ("nurse", "investigator", "qa"),
     ("GET", "/reports/adverse-events.pdf"): ("nurse", "investigator", "qa"),
     ("GET", "/reports/sdtm-ae.csv"): ("qa", "admin", "statistician"),
+    # FHIR R5, read-only (issue 24): whoever reads a bag's custody; the capability statement is public
+    ("GET", "/fhir/metadata"): PUBLIC,
+    ("GET", "/fhir/Patient/<participant_id>"): FHIR_READERS,
+    ("GET", "/fhir/Patient/<participant_id>/$everything"): FHIR_READERS,
+    ("GET", "/fhir/BiologicallyDerivedProduct/<bag_id>"): FHIR_READERS,
+    ("GET", "/fhir/BiologicallyDerivedProductDispense"): FHIR_READERS,
+    ("GET", "/fhir/BiologicallyDerivedProductDispense/<dispense_id>"): FHIR_READERS,
+    ("GET", "/fhir/MedicationAdministration"): FHIR_READERS,
+    ("GET", "/fhir/MedicationAdministration/<infusion_id>"): FHIR_READERS,
+    ("GET", "/fhir/Provenance"): FHIR_READERS,
+    ("GET", "/fhir/Provenance/<provenance_id>"): FHIR_READERS,
 }
 
 
@@ -284,10 +298,20 @@ def _url(rule: str) -> str:
     return re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "NOSUCH1", rule)
 
 
-GUARDED_API = sorted((m, r, roles) for (m, r), roles in EXPECTED.items() if roles and r.startswith("/api/"))
-GUARDED_PAGES = sorted(
-    (m, r, roles) for (m, r), roles in EXPECTED.items() if roles and not r.startswith("/api/")
+GUARDED_API = sorted(
+    (m, r, roles) for (m, r), roles in EXPECTED.items() if roles and r.startswith(API_PREFIXES)
 )
+GUARDED_PAGES = sorted(
+    (m, r, roles) for (m, r), roles in EXPECTED.items() if roles and not r.startswith(API_PREFIXES)
+)
+
+
+def _error_code(response) -> str:
+    """The tracker's error code: in the contract's body, or in a FHIR OperationOutcome's issue."""
+    body = response.json
+    if body.get("resourceType") == "OperationOutcome":
+        return body["issue"][0]["details"]["coding"][0]["code"]
+    return body["error"]["code"]
 
 
 @pytest.mark.parametrize(("method", "rule", "roles"), GUARDED_API)
@@ -300,7 +324,7 @@ def test_api_route_refuses_no_token_with_401_and_other_roles_with_403(client, lo
             url, method=method, json={}, headers={"Authorization": f"Bearer {signed_in.token}"}
         )
         assert response.status_code == 403, f"{role} reached {method} {rule}"
-        assert response.json["error"]["code"] == "wrong_role"
+        assert _error_code(response) == "wrong_role"
 
 
 def _csrf_token(client) -> str:
@@ -346,6 +370,7 @@ MISSING = {
     "<thaw_id>": "T2222222227", "<code>": "RZZZZZZ", "<list_id>": "404", "<infusion_id>": "I222222222N",
     "<username>": "nosuchuser", "<deviation_id>": "D22222222X", "<ae_id>": "AE-22222222H",
     "<unit_id>": "NO-SUCH-UNIT", "<shipment_id>": "SH22222222X",
+    "<dispense_id>": "B2222222222L-issue-1", "<provenance_id>": "audit-999999",
 }  # fmt: skip
 
 RECORD_REQUESTS: dict[tuple[str, str], dict] = {
@@ -466,6 +491,12 @@ RECORD_REQUESTS: dict[tuple[str, str], dict] = {
     ("POST", "/adverse-events/<ae_id>/assessment"): {"causality": "possible", "outcome": "recovering"},
     ("PATCH", "/api/v1/sites/<code>"): {"name": "Renamed"},
     ("POST", "/admin/sites/<code>"): {"name": "Renamed"},
+    ("GET", "/fhir/Patient/<participant_id>"): {},
+    ("GET", "/fhir/Patient/<participant_id>/$everything"): {},
+    ("GET", "/fhir/BiologicallyDerivedProduct/<bag_id>"): {},
+    ("GET", "/fhir/BiologicallyDerivedProductDispense/<dispense_id>"): {},
+    ("GET", "/fhir/MedicationAdministration/<infusion_id>"): {},
+    ("GET", "/fhir/Provenance/<provenance_id>"): {},
 }  # fmt: skip
 
 NAMING_A_RECORD = sorted(
@@ -524,7 +555,7 @@ def test_api_routes_answer_404_in_the_error_shape_for_a_record_that_does_not_exi
 
 
 @pytest.mark.parametrize(
-    ("method", "rule", "roles"), [r for r in NAMING_A_RECORD if not r[1].startswith("/api/")]
+    ("method", "rule", "roles"), [r for r in NAMING_A_RECORD if not r[1].startswith(API_PREFIXES)]
 )
 def test_pages_answer_404_with_the_error_page_for_a_record_that_does_not_exist(
     app, make_user, method, rule, roles
@@ -543,3 +574,22 @@ def test_pages_answer_404_with_the_error_page_for_a_record_that_does_not_exist(
         assert response.status_code == 404, f"{role} {method} {rule}: {response.status_code}"
         assert response.mimetype == "text/html"
         assert re.search(rb"<code>[a-z][a-z0-9_]*</code>", response.data), response.data[:500]
+
+
+@pytest.mark.parametrize(
+    ("method", "rule", "roles"), [r for r in NAMING_A_RECORD if r[1].startswith("/fhir/")]
+)
+def test_fhir_routes_answer_404_as_an_operation_outcome_for_a_record_that_does_not_exist(
+    client, login, method, rule, roles
+):
+    for role in roles:
+        signed_in = login(role)
+        response = client.open(
+            _missing_url(rule), method=method, headers={"Authorization": f"Bearer {signed_in.token}"}
+        )
+        assert response.status_code == 404, f"{role} {method} {rule}: {response.status_code} {response.json}"
+        assert response.mimetype == "application/fhir+json"
+        issue = response.json["issue"][0]
+        assert issue["code"] == "not-found"
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", issue["details"]["coding"][0]["code"])
+        assert issue["details"]["text"]

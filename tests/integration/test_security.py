@@ -56,7 +56,7 @@ def page_rules(app: Any, method: str) -> list[Any]:
         (
             rule
             for rule in app.url_map.iter_rules()
-            if method in rule.methods and not rule.rule.startswith(("/api/", "/static/"))
+            if method in rule.methods and not rule.rule.startswith(("/api/", "/fhir/", "/static/"))
         ),
         key=lambda rule: rule.rule,
     )

@@ -27,6 +27,7 @@ PAGE_QUERIES = {
 }
 PAGE_SAMPLE = 12
 WARD_ROLES = ("nurse", "investigator")  # who handles the bag itself and reads its label
+BEARER = ("/api/", "/fhir/")  # paths answered to bearer tokens, never to page sessions
 _STAMP = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?( ?UTC|Z|[+-]\d\d:?\d\d)?")
 KEPT_HEADERS = re.compile(r"^(x-|content-disposition|etag|last-modified)", re.IGNORECASE)
 _TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.DOTALL | re.IGNORECASE)
@@ -109,7 +110,7 @@ def reading_of(role: str, kind: str, route: str, url: str, response: Any, subjec
     if mimetype == "application/pdf":
         reading.raw, reading.pdf_pages = pdf_text(body)
         reading.text = reading.raw
-    elif mimetype == "application/json":
+    elif mimetype in ("application/json", "application/fhir+json"):
         reading.raw = body.decode("utf-8", "replace")
         reading.data = response.get_json(silent=True)
         reading.text = reading.raw
@@ -194,16 +195,49 @@ class Collector:
         rules = []
         for rule in self.c.app.url_map.iter_rules():
             roles = getattr(self.c.app.view_functions[rule.endpoint], "required_roles", None)
-            if "GET" in rule.methods and roles and role in roles and not rule.rule.startswith("/api/"):
+            if "GET" in rule.methods and roles and role in roles and not rule.rule.startswith(BEARER):
                 rules.append(rule.rule)
         return sorted(set(rules))
+
+    def fhir_routes(self, role: str) -> list[str]:
+        """The FHIR API's routes this role may read (tracker/fhir): described by /fhir/metadata, not the
+        OpenAPI document, and answered to bearer tokens like the API."""
+        return sorted(
+            {
+                rule.rule
+                for rule in self.c.app.url_map.iter_rules()
+                if rule.rule.startswith("/fhir/")
+                and "GET" in rule.methods
+                and role in (getattr(self.c.app.view_functions[rule.endpoint], "required_roles", ()) or ())
+            }
+        )
+
+    def _fhir_ids(self, values: dict[str, list[tuple[str, int | None]]]) -> None:
+        """The FHIR resources' own IDs (issues, bedside checks, audit provenance) with their bag, as the
+        pharmacist's Bundle of each participant names them; searches take the participant in the query."""
+        dispenses, provenance = [], []
+        for participant_id, subject in values["participant_id"]:
+            url = f"/fhir/Patient/{participant_id}/$everything"
+            bundle = self.c.json("pharmacist", "GET", url)
+            for entry in bundle.get("entry", []):
+                resource = entry["resource"]
+                if resource["resourceType"] == "BiologicallyDerivedProductDispense":
+                    dispenses.append((resource["id"], subject))
+                elif resource["resourceType"] == "Provenance":
+                    provenance.append((resource["id"], subject))
+        values["dispense_id"], values["provenance_id"] = dispenses, provenance
 
     # -- the final collection --
 
     def collect(self) -> Collection:
         values = self.ids()
         self._labels()
+        self._fhir_ids(values)
         for role in self.roles:
+            for route in self.fhir_routes(role):
+                template = route if _PARAM.search(route) else f"{route}?patient=<participant_id>"
+                for url, subject in self._fill(template, values):
+                    self._read(role, "api", route, url, subject)
             for route in self.api_routes(role):
                 if route == "/api/v1/audit":
                     self._audit(role)

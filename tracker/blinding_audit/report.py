@@ -86,6 +86,9 @@ def _print(echo: Callable[[str], None], results: list[Result], collection, trial
     echo(f"Adverse events: {len(trial.adverse_events)} recorded ({serious} serious) at infusions chosen "
          f"regardless of arm; {len(ae_answers)} answers read from their routes "
          f"({len({r.route for r in ae_answers})} routes).")  # fmt: skip
+    fhir_answers = [r for r in collection.readings if r.route.startswith("/fhir/")]
+    echo(f"FHIR: {len(fhir_answers)} answers read from {len({r.route for r in fhir_answers})} routes "
+         f"({sum(r.status == 200 for r in fhir_answers)} with a resource).")  # fmt: skip
     for skipped in sorted(set(collection.skipped)):
         echo(f"  not collected: {skipped}")
     echo(f"{'attack':<30} {'role':<13} {'accuracy':>8} {'floor':>11}  evidence")

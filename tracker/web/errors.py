@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -29,6 +31,17 @@ _HTTP_CODES = {
 }
 
 
+# Parts of the site that say errors in another language than the contract's body (FHIR's OperationOutcome
+# under /fhir/): their path prefix and how they say one. Handed in by create_app: the web imports no feature.
+_ERROR_BODIES: dict[str, Callable[[int, str, str, dict], Any]] = {}
+
+
+def answer_errors_under(prefix: str, body: Callable[[int, str, str, dict], Any]) -> None:
+    """`body(status, code, sentence, details)` answers every error of a request whose path starts with
+    `prefix` (the guard's, the feature's, and HTTP's own, such as a wrong method)."""
+    _ERROR_BODIES[prefix] = body
+
+
 def _wants_json() -> bool:
     """The API, and a page's script that asks for JSON (the camera scan), get the contract's error body."""
     accepted = request.accept_mimetypes
@@ -40,6 +53,9 @@ def _respond(
 ):  # noqa: ANN202, E501
     """`message`: a refusal, or an English sentence marked with N_; both said in the reader's language."""
     refusal = message if isinstance(message, DomainError) else DomainError(message, code=code)
+    for prefix, body in _ERROR_BODIES.items():
+        if request.path.startswith(prefix):
+            return body(status, code, refusal_sentence(refusal, page=False), details or {}), status
     if _wants_json():
         said = refusal_sentence(refusal, page=False)
         body = {**(extra or {}), "error": {"code": code, "message": said, "details": details or {}}}

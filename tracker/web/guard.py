@@ -15,8 +15,12 @@ from tracker.web.context import accounts, lookup
 PUBLIC = ()  # roles=PUBLIC marks a route that needs no sign-in
 
 
+# Paths answered to bearer tokens, never to page sessions: the JSON API and the FHIR API (tracker/fhir).
+API_PREFIXES = ("/api/", "/fhir/")
+
+
 def is_api_request() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(API_PREFIXES)
 
 
 def bearer_token() -> str | None:

@@ -4,6 +4,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 
+from tracker.web.guard import is_api_request
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "media-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
@@ -21,7 +23,7 @@ def register_security_headers(app: Flask) -> None:
         response.headers["X-Frame-Options"] = "SAMEORIGIN" if framable else "DENY"
         # same-origin: HTTPS form posts need their Referer (Flask-WTF checks it); other sites get none.
         response.headers["Referrer-Policy"] = "same-origin"
-        if request.path.startswith("/api/") or response.mimetype == "text/html":
+        if is_api_request() or response.mimetype == "text/html":
             response.headers["Cache-Control"] = "no-store"
         if request.is_secure:
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
