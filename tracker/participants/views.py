@@ -56,7 +56,9 @@ def _parse_onset(text: str) -> dt.datetime | None:
 
 
 def _form_values(study: StudyDefinition) -> dict[str, Any]:
-    form = {key: request.form.get(key, "").strip() for key in ("participant_id", "stratum", "onset_at")}
+    form = {
+        key: request.form.get(key, "").strip() for key in ("participant_id", "stratum", "onset_at", "site")
+    }
     form["answers"] = {
         c.key: request.form.get(FIELD_PREFIX + c.key, "").strip() for c in study.eligibility.criteria
     }
@@ -100,7 +102,9 @@ def enrol():
             return render_template("participants/enrol.html", step="confirm", check=check, **context)
         if step == "confirm":
             try:
-                enrolled = services.enrol_participant(uow(), g.actor, **_request_from(study, form))
+                enrolled = services.enrol_participant(
+                    uow(), g.actor, **_request_from(study, form), site=form["site"] or None
+                )
             finally:
                 dispatch_in_background()  # a used-up stratum queues a notification
             return render_template(

@@ -26,6 +26,24 @@ def _page(error=None, details=None, status: int = 200, done: str | None = None):
     ), status  # fmt: skip
 
 
+@bp.app_context_processor
+def _site_choices() -> dict:
+    """`site_choices(kind)` for forms that make a record ("makes" or "treats"): the person's sites of that
+    kind (templates/sites/_field.html asks only when there is more than one)."""
+
+    def site_choices(kind: str) -> list[dict]:
+        actor = g.get("actor")
+        if actor is None:
+            return []
+        needed = rules.MAKES if kind == "makes" else rules.TREATS
+        return [
+            s for s in services.list_sites(reader())
+            if s["kind"] in needed and (actor.trial_wide or s["code"] in actor.sites)
+        ]  # fmt: skip
+
+    return {"site_choices": site_choices}
+
+
 @bp.get("/admin/sites")
 @requires(*ADMIN, trial_wide=True)
 def index():
