@@ -257,3 +257,36 @@ def test_the_admin_adds_sites_and_binds_people_to_them(login, runner, client):
     assert "BJ-01\tclinical\tBeijing" in listed.output
     events = admin.get("/api/v1/audit?entity_type=site").json["events"]
     assert [e["action"] for e in events] == ["create", "create", "change_site"]
+
+
+def test_the_admin_gives_a_person_sites_on_the_accounts_pages(app, login, browse, make_user):
+    add_site(login, "BJ-01", name="Beijing hospital")
+    admin = browse("admin")
+    assert "BJ-01 · Beijing hospital" in admin.get("/admin/users").get_data(as_text=True)
+    added = admin.submit(
+        "/admin/users",
+        {
+            "username": "zhao.lei",
+            "full_name": "Zhao Lei",
+            "role": "nurse",
+            "sites": "BJ-01",
+            "password": PASSWORD,
+        },
+    )
+    assert added.status_code == 201, added.get_data(as_text=True)[:500]
+    api_admin = login("admin")
+    assert api_admin.get("/api/v1/users/zhao.lei").json["sites"] == ["BJ-01"]
+    changed = admin.submit(
+        "/admin/users/zhao.lei",
+        {"action": "update", "role": "nurse", "full_name": "Zhao Lei", "reason": "moved to the whole trial",
+         "password": PASSWORD},
+    )  # fmt: skip
+    assert changed.status_code == 200
+    assert api_admin.get("/api/v1/users/zhao.lei").json["sites"] == []  # nothing ticked: the whole trial
+    # A person bound to a site is not offered the workspaces of the whole trial.
+    site_qa = _page_client(app, make_user, "qa", ("BJ-01",))
+    home = site_qa.get("/").get_data(as_text=True)
+    assert 'href="/deviations"' in home
+    assert 'href="/audit"' not in home
+    trial_qa = browse("qa")
+    assert 'href="/audit"' in trial_qa.get("/").get_data(as_text=True)

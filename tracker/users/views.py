@@ -8,6 +8,7 @@ from flask_babel import gettext
 from tracker.audit.services import AuditFilter, read_events
 from tracker.errors import DomainError, Invalid
 from tracker.roles import ROLES
+from tracker.sites import services as site_services
 from tracker.translation import N_
 from tracker.users import services
 from tracker.web.context import login_policy, reader, uow
@@ -44,7 +45,7 @@ DONE = {
 FIELDS = {
     "username": N_("User name"), "full_name": N_("Full name"), "role": N_("Role"), "reason": N_("Reason"),
     "password": N_("Your password"), "new_password": N_("New password"), "_schema": N_("Form"),
-    "current_password": N_("Current password"),
+    "current_password": N_("Current password"), "sites": N_("Sites"),
 }  # fmt: skip
 
 
@@ -84,14 +85,15 @@ def _index_page(
 ):
     accounts = services.list_accounts(reader(), login_policy())
     return render_template(
-        "users/index.html", accounts=accounts, roles=ROLES, error=error, form=form or {}, created=created
-    ), status
+        "users/index.html", accounts=accounts, roles=ROLES, error=error, form=form or {}, created=created,
+        sites=site_services.list_sites(reader()),
+    ), status  # fmt: skip
 
 
 @bp.post("/admin/users")
 @requires(*ADMIN, trial_wide=True)
 def add():
-    data = _form("username", "full_name", "role", "meaning")
+    data = {**_form("username", "full_name", "role", "meaning"), "sites": request.form.getlist("sites")}
     try:
         account, password = services.add_user(
             uow(), g.actor, {**data, "password": request.form.get("password", "")}, login_policy()
@@ -108,7 +110,7 @@ def _detail_page(
     account = services.account_view(reader(), username, login_policy())
     return render_template(
         "users/detail.html", account=account, roles=ROLES, history=_history(account["username"]), error=error,
-        done=done, temporary_password=temporary,
+        done=done, temporary_password=temporary, sites=site_services.list_sites(reader()),
     ), status  # fmt: skip
 
 
@@ -129,6 +131,7 @@ def change(username: str):
         data["active"] = True
     else:
         data.update(_form("role", "full_name"))
+        data["sites"] = request.form.getlist("sites")
     try:
         services.update_user_signed(
             uow(), g.actor, username, {**data, "password": request.form.get("password", "")}, login_policy()

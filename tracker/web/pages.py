@@ -17,7 +17,7 @@ from flask import (
 )
 
 from tracker.errors import TooManyAttempts, Unauthorized
-from tracker.roles import ROLES
+from tracker.roles import ROLES, Actor
 from tracker.translation import N_
 from tracker.web.context import accounts, login_policy, reader, uow
 from tracker.web.guard import client_address, requires
@@ -39,13 +39,16 @@ WORKSPACES: list[tuple[str, str, tuple[str, ...]]] = [
 USER_MENU_ENDPOINTS = ("users_pages.change_password",)
 
 
-def workspace_links(role: str) -> list[dict[str, str]]:
-    """The role's workspaces in WORKSPACES order, as {title, endpoint, url}; unregistered routes left out."""
+def workspace_links(actor: Actor) -> list[dict[str, str]]:
+    """The person's workspaces in WORKSPACES order, as {title, endpoint, url}; unregistered routes left out,
+    and those of the whole trial for a person bound to sites."""
+    views = current_app.view_functions
     return [
         {"title": title, "endpoint": endpoint, "url": url_for(endpoint)}
         for title, endpoint, roles in WORKSPACES
-        if role in roles and endpoint in current_app.view_functions
-    ]
+        if actor.role in roles and endpoint in views
+        and (actor.trial_wide or not getattr(views[endpoint], "trial_wide", False))
+    ]  # fmt: skip
 
 
 def _current(links: list[dict[str, str]]) -> dict[str, str] | None:
@@ -65,7 +68,7 @@ def navigation() -> dict[str, Any]:
     actor = g.get("actor") if has_request_context() else None
     if actor is None or actor.password_change_required:
         return {"nav_links": []}
-    links = [link for link in workspace_links(actor.role) if link["endpoint"] not in USER_MENU_ENDPOINTS]
+    links = [link for link in workspace_links(actor) if link["endpoint"] not in USER_MENU_ENDPOINTS]
     current = _current(links)
     for link in links:
         exact = link is current and link["endpoint"] == request.endpoint
@@ -119,4 +122,4 @@ def logout():
 @bp.get("/")
 @requires(*ROLES)
 def home():
-    return render_template("home.html", actor=g.actor, workspaces=workspace_links(g.actor.role))
+    return render_template("home.html", actor=g.actor, workspaces=workspace_links(g.actor))
