@@ -30,7 +30,7 @@ ENTITY_NAMES = {
     "bag": N_("bag"), "infusion": N_("infusion"), "scan": N_("scan"), "user": N_("user"),
     "study": N_("study"), "randomization_list": N_("randomization list"), "audit_trail": N_("audit trail"),
     "deviation": N_("deviation"), "adverse_event": N_("adverse event"), "storage_unit": N_("storage unit"),
-    "shipment": N_("shipment"),
+    "shipment": N_("shipment"), "site": N_("site"),
 }  # fmt: skip
 
 
