@@ -26,7 +26,7 @@ ALLOWED = {
     "x", "e", "g", "h", "d", "wk", "min",
 }  # fmt: skip
 # Text typed by the test's people (locations, names) is theirs, not the app's; `system` is an account's name.
-PEOPLE_TEXT = (WARD, "Pharmacy", "QA release", "Freezer", "Lab store", "Tester", "system")
+PEOPLE_TEXT = (WARD, "Pharmacy", "QA release", "Freezer", "Lab store", "Tester", "system", "Site 01")
 NOWHERE = "/no-such-page"  # the page a mistyped address shows
 SKIPPED_PATHS = ("/logout", "/api/", "/static/", "/language")
 SKIPPED_ENDINGS = (".pdf", ".csv", ".zpl", ".json", ".png", ".svg")
