@@ -53,7 +53,7 @@ def test_an_eligible_participant_is_randomized_and_the_checklist_is_stored_and_a
     investigator = login("investigator")
     enrolled = _enrol(investigator, stratum="B", eligibility=ELIGIBLE)
     assert enrolled.status_code == 201, enrolled.json
-    assert set(enrolled.json) == {"participant_id", "stratum", "randomization_code", "randomized_at"}
+    assert set(enrolled.json) == {"participant_id", "stratum", "randomization_code", "randomized_at", "site"}
     shown = login("nurse").get("/api/v1/participants/P-001").json
     record = shown["eligibility"]
     assert record["eligible"] is True
