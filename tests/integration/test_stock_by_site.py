@@ -183,4 +183,4 @@ def test_the_page_reads_in_chinese(shipped, browse):
     page = browse("qa")
     page.client.set_cookie("lang", "zh")
     html = page.get("/reports/stock-by-site", headers={"Accept-Language": "zh"}).get_data(as_text=True)
-    assert "按站点和批次的库存" in html
+    assert "按中心和批次的库存" in html
