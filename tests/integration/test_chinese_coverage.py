@@ -25,8 +25,9 @@ ALLOWED = {
     "JSON", "API", "HTTP", "URL", "ISO", "CDISC", "ALT", "AST", "NIHSS", "mRS", "mmHg", "KiB",
     "x", "e", "g", "h", "d", "wk", "min",
 }  # fmt: skip
-# Text typed by the test's people (locations, names) is theirs, not the app's; `system` is an account's name.
-PEOPLE_TEXT = (WARD, "Pharmacy", "QA release", "Freezer", "Lab store", "Tester", "system")
+# Text typed by the test's people (locations, names) is theirs, not the app's; `system` is an account's name;
+# `Site 01` is the first site's name, a record's name a trial's admin renames (tracker/sites/services.py).
+PEOPLE_TEXT = (WARD, "Pharmacy", "QA release", "Freezer", "Lab store", "Tester", "system", "Site 01")
 NOWHERE = "/no-such-page"  # the page a mistyped address shows
 SKIPPED_PATHS = ("/logout", "/api/", "/static/", "/language")
 SKIPPED_ENDINGS = (".pdf", ".csv", ".zpl", ".json", ".png", ".svg")

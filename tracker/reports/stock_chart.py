@@ -22,6 +22,11 @@ BAND_COLOURS = {
     "beyond_90_days": "#2e7d32",
 }
 BAND_LINES = (30, 90)
+LABEL_CHARS = 18  # a longer lot number is cut with … in the picture (the table beside it has it whole)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
 
 
 def _scale(days: Sequence[int]) -> int:
@@ -87,7 +92,7 @@ def stock_svg(sites: Sequence[Mapping[str, Any]], words: Mapping[str, str]) -> s
                 f'data-site="{escape(site["site_code"])}" data-days="{days}">'
                 f"<title>{escape(lot['lot_number'])}: {escape(label % {'days': abs(days)})}</title>"
                 f'<text x="24" y="{y + 19}">'
-                f"{escape(lot['lot_number'])} · {escape(lot['material_word'])}</text>"
+                f"{escape(_short(lot['lot_number']))} · {escape(lot['material_word'])}</text>"
             )
             if band == "expired":  # a red cross at day 0 in place of a bar
                 parts.append(
