@@ -101,7 +101,7 @@ def stock_chart(report: dict[str, Any]) -> Markup:
         ),
         "empty": gettext("No container at this site"),
         "days": gettext("%(days)s days"),
-        "expired": gettext("expired %(days)s days ago"),
+        "expired_ago": gettext("expired %(days)s days ago"),
         "expired_today": gettext("expired today"),
         "axis": gettext("Days to expiry"),
         **{band: gettext(word) for band, word in BAND_WORDS.items()},

@@ -11,10 +11,10 @@ from typing import Any
 
 WIDTH = 1040
 BAR_X, BAR_W = 200, 360
-COUNTS_X = BAR_X + BAR_W + 80
+COUNTS_X = BAR_X + BAR_W + 100
 ROW_H, HEAD_H, TOP, LEGEND_H = 30, 30, 8, 34
 # The bar's scale: at least this many days, at most this many (a bar beyond ends in an arrow at the edge).
-MIN_SCALE, MAX_SCALE = 120, 730
+MIN_SCALE, MAX_SCALE = 120, 365
 BAND_COLOURS = {
     "expired": "#7f0000",
     "under_30_days": "#d32f2f",
@@ -22,7 +22,7 @@ BAND_COLOURS = {
     "beyond_90_days": "#2e7d32",
 }
 BAND_LINES = (30, 90)
-LABEL_CHARS = 18  # a longer lot number is cut with … in the picture (the table beside it has it whole)
+LABEL_CHARS = 18  # a longer lot label is cut with … in the picture (the table below has it whole)
 
 
 def _short(text: str) -> str:
@@ -37,7 +37,7 @@ def _scale(days: Sequence[int]) -> int:
 def stock_svg(sites: Sequence[Mapping[str, Any]], words: Mapping[str, str]) -> str:
     """`sites`: each with `site_code`, `site_name` and `lots` (`lot_number`, `material_word`,
     `days_to_expiry`, `expiry_band`, `counts_text`); `words`: title, desc, empty, days (with %(days)s),
-    expired (with %(days)s), expired_today, axis, and one per band name for the legend."""
+    expired_ago (with %(days)s), expired_today, axis, and one per band name for the legend."""
     lots = [lot for site in sites for lot in site["lots"]]
     scale = _scale([lot["days_to_expiry"] for lot in lots])
 
@@ -63,10 +63,11 @@ def stock_svg(sites: Sequence[Mapping[str, Any]], words: Mapping[str, str]) -> s
     y = TOP + LEGEND_H
     # the day axis: 0, the band limits and the scale's end, with dashed guides down the whole picture
     bottom = height - 8
-    for days in (0, *BAND_LINES, scale):
+    parts.append(f'<line x1="{BAR_X}" x2="{BAR_X}" y1="{y + 6}" y2="{bottom}" stroke="#555"/>')
+    for days in (*BAND_LINES, scale):
         parts.append(
             f'<line x1="{x(days):.1f}" x2="{x(days):.1f}" y1="{y + 6}" y2="{bottom}" stroke="#999" '
-            f'stroke-dasharray="{"none" if days == 0 else "3 3"}"/>'
+            'stroke-dasharray="3 3"/>'
             f'<text x="{x(days):.1f}" y="{y}" text-anchor="middle">{days}</text>'
         )
     parts.append(f'<text x="{BAR_X - 8}" y="{y}" text-anchor="end">{escape(words["axis"])}</text>')
@@ -85,14 +86,14 @@ def stock_svg(sites: Sequence[Mapping[str, Any]], words: Mapping[str, str]) -> s
             colour = BAND_COLOURS[band]
             label = words["days"]
             if band == "expired":
-                label = words["expired"] if days < 0 else words["expired_today"]
+                label = words["expired_ago"] if days < 0 else words["expired_today"]
             end = x(days) if band != "expired" else BAR_X
             parts.append(
                 f'<g class="lot band-{band}" data-lot="{escape(lot["lot_number"])}" '
                 f'data-site="{escape(site["site_code"])}" data-days="{days}">'
                 f"<title>{escape(lot['lot_number'])}: {escape(label % {'days': abs(days)})}</title>"
                 f'<text x="24" y="{y + 19}">'
-                f"{escape(_short(lot['lot_number']))} · {escape(lot['material_word'])}</text>"
+                f"{escape(_short(lot['lot_number'] + ' · ' + lot['material_word']))}</text>"
             )
             if band == "expired":  # a red cross at day 0 in place of a bar
                 parts.append(
