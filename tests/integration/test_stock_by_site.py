@@ -124,7 +124,7 @@ def test_a_person_bound_to_a_site_reads_only_that_site(shipped, login):
     assert {r["site_code"] for r in rows} == {"SITE-02"}
 
 
-def test_days_to_expiry_and_colour_band(login, clock):
+def test_days_to_expiry_and_colour_band(login, browse, clock):
     gmp = login("gmp")
     for lot, days in (("UC-E020", 20), ("UC-E060", 60), ("UC-E200", 200)):
         expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=days)).isoformat()
@@ -143,6 +143,10 @@ def test_days_to_expiry_and_colour_band(login, clock):
         -5, "expired",
     )  # fmt: skip
     assert lots[("SITE-01", "UC-E060")]["expiry_band"] == "under_90_days"
+    svg = browse("gmp").get("/reports/stock-by-site").get_data(as_text=True)
+    expired = re.search(r'<g class="lot band-expired" data-lot="UC-E020".*?</g>', svg).group(0)
+    assert "expired 5 days ago" in expired
+    assert "<rect" not in expired  # a cross at day 0, no bar
     # the soonest expiry first
     assert [lot["lot_number"] for lot in gmp.get(URL).json["sites"][0]["lots"]] == [
         "UC-E020", "UC-E060", "UC-E200",
