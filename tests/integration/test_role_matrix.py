@@ -92,7 +92,7 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
         "qa",
     ),
     ("GET", "/api/v1/exports/sdtm-ex.csv"): ("qa", "admin", "statistician"),
-    ("GET", "/reports"): ("qa", "pharmacist", "admin", "statistician", "nurse", "investigator"),
+    ("GET", "/reports"): ("gmp", "qa", "pharmacist", "admin", "statistician", "nurse", "investigator"),
     ("GET", "/reports/accountability.csv"): ("qa", "pharmacist"),
     ("GET", "/reports/accountability.pdf"): ("qa", "pharmacist"),
     ("GET", "/reports/code-breaks.csv"): ("qa", "admin"),
@@ -229,6 +229,11 @@ EXPECTED: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/reports/storage-units/<unit_id>/temperatures.pdf"): ("gmp", "pharmacist", "qa"),
     ("GET", "/reports/time-out-of-range.csv"): ("gmp", "pharmacist", "qa"),
     ("GET", "/reports/time-out-of-range.pdf"): ("gmp", "pharmacist", "qa"),
+    # stock by site and lot (issue 23): the lab and QA plan supply from it, the pharmacy reads its own
+    ("GET", "/api/v1/reports/stock-by-site"): ("gmp", "qa", "pharmacist"),
+    ("GET", "/api/v1/reports/stock-by-site.csv"): ("gmp", "qa", "pharmacist"),
+    ("GET", "/reports/stock-by-site"): ("gmp", "qa", "pharmacist"),
+    ("GET", "/reports/stock-by-site.csv"): ("gmp", "qa", "pharmacist"),
     # container quarantine after an excursion (issue 23): QA decides; the lab and the pharmacy see the list
     ("POST", "/api/v1/containers/<container_id>/quarantine"): ("qa",),
     ("GET", "/api/v1/containers/quarantined"): ("gmp", "qa", "pharmacist"),

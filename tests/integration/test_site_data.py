@@ -285,6 +285,8 @@ def test_every_export_neutralises_the_formulas_fed_to_it(app, trial, runner, tmp
     shipment = gmp.post("/api/v1/shipments", json=plan)
     assert shipment.status_code == 201, shipment.json
     sid = shipment.json["shipment_id"]
+    renamed = admin.patch("/api/v1/sites/SITE-01", json={"name": "@GMP lab"})  # the stock report names it
+    assert renamed.status_code == 200, renamed.json
     exports = {
         "shipment receipt": _cells(qa.get(f"/api/v1/shipments/{sid}/receipt.csv")),
         "audit": _cells(qa.get("/api/v1/audit/export.csv")),
@@ -298,6 +300,7 @@ def test_every_export_neutralises_the_formulas_fed_to_it(app, trial, runner, tmp
         "randomization": _cells(statistician.get("/api/v1/randomization/lists/2/export.csv")),
         "temperatures": _cells(gmp.get("/api/v1/reports/storage-units/FR-9/temperatures.csv")),
         "time out of range": _cells(qa.get("/api/v1/reports/time-out-of-range.csv")),
+        "stock by site": _cells(gmp.get("/api/v1/reports/stock-by-site.csv")),
     }
     for name, rows in exports.items():
         assert _unsafe(rows) == [], name
@@ -314,6 +317,7 @@ def test_every_export_neutralises_the_formulas_fed_to_it(app, trial, runner, tmp
     assert any("'=cmd|' /C calc'!A0" in row for row in exports["time out of range"])
     assert any("'=cmd|' /C calc'!A0" in row for row in exports["shipment receipt"])
     assert any("'@SUM(1)" in row for row in exports["shipment receipt"])
+    assert any("'@GMP lab" in row for row in exports["stock by site"])
 
 
 def test_no_module_writes_csv_but_through_the_one_safe_writer():

@@ -33,8 +33,11 @@ from tracker.reports.schemas import (
     AccessReviewQuery,
     AccountabilityBlinded,
     AccountabilityUnblinded,
+    StockBySiteBlinded,
+    StockBySiteUnblinded,
 )
 from tracker.reports.shipment_receipt import RECEIPT_REPORT_ROLES, receipt_csv_response, receipt_pdf_response
+from tracker.reports.stock_by_site import STOCK_REPORT_ROLES, stock_csv_response, stock_report
 from tracker.reports.temperatures import (
     TEMPERATURE_REPORT_ROLES,
     time_out_of_range_csv_response,
@@ -199,3 +202,21 @@ def shipment_receipt_csv(shipment_id: str):
           answers={200: "application/pdf"})  # fmt: skip
 def shipment_receipt_pdf(shipment_id: str):
     return receipt_pdf_response(shipment_id)
+
+
+# Stock by site and lot (issue 23): built in stock_by_site.py, shared with the page.
+@endpoint(bp, "/reports/stock-by-site", "GET", roles=STOCK_REPORT_ROLES,
+          summary="Per site and lot with containers there: where they are (in the lab's store, shipped, "
+                  "in the pharmacy; the pharmacist also thawed, used, discarded there), disposition, "
+                  "expiry, days to it",
+          answers={200: {"oneOf": [StockBySiteBlinded, StockBySiteUnblinded]}})  # fmt: skip
+def stock_by_site_json():
+    schema = StockBySiteUnblinded if g.actor.unblinded else StockBySiteBlinded
+    return answer(schema(), stock_report())
+
+
+@endpoint(bp, "/reports/stock-by-site.csv", "GET", roles=STOCK_REPORT_ROLES,
+          summary="Stock by site and lot as CSV (one row per site and lot)",
+          answers={200: "text/csv"})  # fmt: skip
+def stock_by_site_csv():
+    return stock_csv_response()

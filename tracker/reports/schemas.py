@@ -170,3 +170,73 @@ class AdverseEventListingRow(Schema):
     sponsor_reported_by = fields.String(allow_none=True)
     reported_late = fields.Boolean(required=True)
     overdue = fields.Boolean(required=True)
+
+
+# ---- stock by site and lot ----------------------------------------------------------------------------
+
+
+class StockCountsBlinded(Schema):
+    """Counts nothing the pharmacy does with a container can change (tracker/stock/services.py)."""
+
+    in_store = fields.Integer(required=True)
+    shipped = fields.Integer(required=True)
+    in_pharmacy = fields.Integer(required=True)
+    discarded_in_lab = fields.Integer(required=True)
+
+
+class StockCountsUnblinded(StockCountsBlinded):
+    """The pharmacist's: also what became of the containers in the pharmacy, as /pharmacy/stock."""
+
+    issued = fields.Integer(required=True)
+    thawed = fields.Integer(required=True)
+    used = fields.Integer(required=True)
+    discarded_in_pharmacy = fields.Integer(required=True)
+
+
+class StockLotBlinded(Schema):
+    lot_number = fields.String(required=True)
+    material = fields.String(required=True)
+    disposition = fields.String(required=True)
+    usable = fields.Boolean(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    days_to_expiry = fields.Integer(
+        required=True, metadata={"description": "calendar days, negative once past"}
+    )
+    expiry_band = fields.String(
+        required=True, metadata={"enum": ["expired", "under_30_days", "under_90_days", "beyond_90_days"]}
+    )
+    counts = fields.Nested(StockCountsBlinded, required=True)
+    total = fields.Integer(required=True)
+
+
+class StockLotUnblinded(StockLotBlinded):
+    counts = fields.Nested(StockCountsUnblinded, required=True)
+
+
+class StockSiteBlinded(Schema):
+    site_code = fields.String(required=True)
+    site_name = fields.String(required=True)
+    site_kind = fields.String(required=True)
+    lots = fields.List(fields.Nested(StockLotBlinded), required=True)
+
+
+class StockSiteUnblinded(StockSiteBlinded):
+    lots = fields.List(fields.Nested(StockLotUnblinded), required=True)
+
+
+class ExpiryBand(Schema):
+    band = fields.String(required=True)
+    under_days = fields.Integer(required=True)
+
+
+class StockBySiteBlinded(Schema):
+    generated_at = fields.AwareDateTime(required=True)
+    generated_by = fields.String(required=True)
+    unblinded = fields.Boolean(required=True)
+    count_names = fields.List(fields.String(), required=True)
+    expiry_bands = fields.List(fields.Nested(ExpiryBand), required=True)
+    sites = fields.List(fields.Nested(StockSiteBlinded), required=True)
+
+
+class StockBySiteUnblinded(StockBySiteBlinded):
+    sites = fields.List(fields.Nested(StockSiteUnblinded), required=True)

@@ -8,7 +8,14 @@ from tracker.audit import responses as audit_responses
 from tracker.audit.schemas import AuditSearch
 from tracker.errors import Invalid
 from tracker.participants.responses import code_breaks_csv_response
-from tracker.reports import ae_listing, deviation_log, responses, shipment_receipt, temperatures
+from tracker.reports import (
+    ae_listing,
+    deviation_log,
+    responses,
+    shipment_receipt,
+    stock_by_site,
+    temperatures,
+)
 from tracker.reports.schemas import AccessReviewQuery
 from tracker.storage.schemas import PeriodQuery
 from tracker.translation import N_
@@ -16,7 +23,7 @@ from tracker.web.guard import requires
 from tracker.web.pages import WORKSPACES
 
 bp = Blueprint("reports_pages", __name__)
-PAGE_ROLES = ("qa", "pharmacist", "admin", "statistician", "nurse", "investigator")
+PAGE_ROLES = ("gmp", "qa", "pharmacist", "admin", "statistician", "nurse", "investigator")
 CODE_BREAK_ROLES = ("qa", "admin")
 AUDIT_ROLES = ("qa", "admin")
 WORKSPACES.append((N_("Reports and exports"), "reports_pages.index", PAGE_ROLES))
@@ -38,6 +45,7 @@ def index():
         deviation_log=role in deviation_log.DEVIATION_LOG_ROLES,
         ae_listing=role in ae_listing.AE_LISTING_ROLES,
         temperatures=role in temperatures.TEMPERATURE_REPORT_ROLES,
+        stock=role in stock_by_site.STOCK_REPORT_ROLES,
     )
 
 
@@ -190,3 +198,20 @@ def shipment_receipt_csv(shipment_id: str):
 @requires(*shipment_receipt.RECEIPT_REPORT_ROLES)
 def shipment_receipt_pdf(shipment_id: str):
     return shipment_receipt.receipt_pdf_response(shipment_id)
+
+
+@bp.get("/reports/stock-by-site")
+@requires(*stock_by_site.STOCK_REPORT_ROLES)
+def stock_by_site_page():
+    report = stock_by_site.stock_report()
+    return render_template(
+        "reports/stock_by_site.html", report=report, chart=stock_by_site.stock_chart(report),
+        count_words=stock_by_site.COUNT_WORDS, band_words=stock_by_site.BAND_WORDS,
+        disposition_words=stock_by_site.DISPOSITION_WORDS,
+    )  # fmt: skip
+
+
+@bp.get("/reports/stock-by-site.csv")
+@requires(*stock_by_site.STOCK_REPORT_ROLES)
+def stock_by_site_csv():
+    return stock_by_site.stock_csv_response()

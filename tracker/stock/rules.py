@@ -1,10 +1,12 @@
 """Pure decisions about issue kits: whether a request is whole kits, what is missing, and how the containers
-group into kits."""
+group into kits; and how near a lot is to its expiry (the stock report's days and colour bands)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from tracker.translation import N_
 
@@ -79,3 +81,24 @@ def group_into_kits(kit: Mapping[str, int], items: Sequence[tuple[str, T]]) -> l
         [thing for (_, thing), k in zip(items, kit_of, strict=True) if k == n]
         for n in range(kits_needed(kit, [m for m, _ in items]))
     ]
+
+
+# ---- days to expiry -------------------------------------------------------------------------------------
+
+# The colour bands of the stock report: expired, then under each of these many days, then beyond.
+EXPIRY_BANDS = ((30, "under_30_days"), (90, "under_90_days"))
+EXPIRY_BAND_NAMES = ("expired", *(name for _, name in EXPIRY_BANDS), "beyond_90_days")
+
+
+def days_to_expiry(expires_at: dt.datetime, now: dt.datetime, zone: str) -> int:
+    """Whole calendar days (in the site's zone) from today to the expiry day; negative once past it."""
+    tz = ZoneInfo(zone)
+    return (expires_at.astimezone(tz).date() - now.astimezone(tz).date()).days
+
+
+def expiry_band(expires_at: dt.datetime, now: dt.datetime, zone: str) -> str:
+    """`expired` (as the lot rules say: at its expiry time), else the first band its days fall under."""
+    if expires_at <= now:
+        return "expired"
+    days = days_to_expiry(expires_at, now, zone)
+    return next((name for limit, name in EXPIRY_BANDS if days < limit), "beyond_90_days")

@@ -22,6 +22,7 @@ from tracker.lots import rules as lot_rules
 from tracker.lots.containers import issue_container_in, quarantined_ids, shipped_ids
 from tracker.lots.models import Container, Lot
 from tracker.roles import Actor
+from tracker.sites.models import Site
 from tracker.stock import rules
 from tracker.stock.models import Kit, KitContainer
 from tracker.studies.definition import StudyDefinition
@@ -472,3 +473,75 @@ def pharmacy_stock(uow: UnitOfWork) -> dict[str, Any]:
 def in_stock_by_lot(uow: UnitOfWork) -> dict[str, int]:
     """Containers in the pharmacy's stock (issued, not yet thawed, used or discarded) per lot number."""
     return {line["lot_number"]: line["issued"] for line in pharmacy_stock(uow)["lots"]}
+
+
+# ---- stock by site and lot (the report) -----------------------------------------------------------------
+
+# What every reader may count of a lot's containers at a site: in the lab's store, shipped but not (yet)
+# issued to a pharmacy (on the road at the origin; at the destination, held for QA's decision), in the
+# pharmacy whatever became of them there, discarded before an issue. Nothing the pharmacy does moves these.
+BLINDED_STOCK_COUNTS = ("in_store", "shipped", "in_pharmacy", "discarded_in_lab")
+# The unblinded reader (the pharmacist) also reads what became of those in the pharmacy, as /pharmacy/stock.
+UNBLINDED_STOCK_COUNTS = (*BLINDED_STOCK_COUNTS, *PHARMACY_STATUSES)
+
+
+def _stock_place(status: str, shipped: bool) -> str:
+    if status == "stored":
+        return "shipped" if shipped else "in_store"
+    return BLINDED_CONTAINER_STATUSES[status]
+
+
+def stock_by_site(uow: UnitOfWork, actor: Actor, zone: str) -> dict[str, Any]:
+    """For each site the reader works for (every site for a person of the whole trial) and each lot with
+    containers there now: the lot's number, material, disposition, expiry, days to it and colour band, and how
+    many of its containers are where (tracker.stock.rules, BLINDED_STOCK_COUNTS; the unblinded reader also
+    reads the pharmacy's statuses). Ordinary ORM reads: a person bound to sites counts their sites' only."""
+    unblinded = actor.unblinded
+    names = UNBLINDED_STOCK_COUNTS if unblinded else BLINDED_STOCK_COUNTS
+    with uow:
+        session = uow.session
+        now = utcnow()
+        sites = list(session.execute(select(Site).order_by(Site.code)).scalars())
+        if actor.sites:
+            sites = [s for s in sites if s.code in actor.sites]
+        shipped = set(session.execute(shipped_ids()).scalars())
+        containers = session.execute(select(Container).order_by(Container.site_code, Container.id)).scalars()
+        lots: dict[tuple[str, int], dict[str, Any]] = {}
+        for container in containers:
+            lot = container.lot
+            line = lots.get((container.site_code, lot.id))
+            if line is None:
+                line = lots[(container.site_code, lot.id)] = {
+                    "lot_number": lot.lot_number, "material": lot.material,
+                    "disposition": lot_rules.disposition(lot.status, (f.state for f in lot.follow_ups)),
+                    "usable": lot_rules.lot_usable(lot, now), "expires_at": lot.expires_at,
+                    "days_to_expiry": rules.days_to_expiry(lot.expires_at, now, zone),
+                    "expiry_band": rules.expiry_band(lot.expires_at, now, zone),
+                    "counts": dict.fromkeys(names, 0), "total": 0,
+                }  # fmt: skip
+            counts = line["counts"]
+            place = _stock_place(container.status, container.container_id in shipped)
+            counts[place] += 1
+            if unblinded and container.status in PHARMACY_STATUSES:
+                counts[container.status] += 1
+            line["total"] += 1
+        by_site: dict[str, list[dict[str, Any]]] = {}
+        for (code, _), line in lots.items():
+            by_site.setdefault(code, []).append(line)
+        return {
+            "generated_at": now,
+            "unblinded": unblinded,
+            "count_names": list(names),
+            "expiry_bands": [{"band": name, "under_days": days} for days, name in rules.EXPIRY_BANDS],
+            "sites": [
+                {
+                    "site_code": site.code,
+                    "site_name": site.name,
+                    "site_kind": site.kind,
+                    "lots": sorted(
+                        by_site.get(site.code, []), key=lambda x: (x["expires_at"], x["lot_number"])
+                    ),
+                }  # fmt: skip
+                for site in sites
+            ],
+        }
