@@ -147,7 +147,9 @@ def _register_blueprints(app: Flask) -> None:
     for module in api_modules:
         csrf.exempt(module.bp)  # the API authenticates with bearer tokens, never cookies
         app.register_blueprint(module.bp)
-    app.register_blueprint(meta.health_bp)
+    from tracker import health
+
+    app.register_blueprint(health.bp)
     # FHIR R5 (tracker/fhir): bearer tokens as the API, its errors as OperationOutcome resources.
     csrf.exempt(fhir_api.bp)
     app.register_blueprint(fhir_api.bp)

@@ -71,6 +71,10 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
         # Where the app writes a signed checkpoint every AUDIT_CHECKPOINT_HOURS (unset: only on demand).
         "AUDIT_CHECKPOINT_DIR": os.environ.get("AUDIT_CHECKPOINT_DIR") or None,
         "AUDIT_CHECKPOINT_HOURS": float(os.environ.get("AUDIT_CHECKPOINT_HOURS", "24")),
+        # /healthz says "degraded" when an unsent notification is older than this, or (SQLite) when the
+        # database's disk has less than HEALTH_MIN_FREE_MB free.
+        "HEALTH_OUTBOX_MAX_MINUTES": float(os.environ.get("HEALTH_OUTBOX_MAX_MINUTES", "60")),
+        "HEALTH_MIN_FREE_MB": int(os.environ.get("HEALTH_MIN_FREE_MB", "512")),
         "AUTO_MIGRATE": True,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         # A previewed randomization list travels back in its form for the commit (1 MiB, base64).
