@@ -56,9 +56,7 @@ def http(
         return status, answer_headers, raw.decode(errors="replace")
 
 
-@contextmanager
-def gunicorn(env: dict[str, str], log: Path, *, workers: int = 2) -> Iterator[str]:
-    """The base URL of gunicorn serving the app with deploy/gunicorn.conf.py, once /healthz answers."""
+def _start(env: dict[str, str], log: Path, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**env, "TRACKER_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)}
     with log.open("ab") as out:
@@ -66,18 +64,41 @@ def gunicorn(env: dict[str, str], log: Path, *, workers: int = 2) -> Iterator[st
             [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    return server, f"http://127.0.0.1:{port}"
+
+
+def _wait_until_up(server: subprocess.Popen, base: str, log: Path) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=5):  # noqa: S310
+                return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"gunicorn did not start:\n{log.read_text()}") from None
+            time.sleep(0.2)
+
+
+@contextmanager
+def gunicorns(envs: list[dict[str, str]], logs: list[Path], *, workers: int = 2) -> Iterator[list[str]]:
+    """Base URLs of gunicorn instances, one per environment, each serving the app with
+    deploy/gunicorn.conf.py, started together and yielded once every /healthz answers."""
+    started: list[tuple[subprocess.Popen, str]] = []
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=5):  # noqa: S310
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"gunicorn did not start:\n{log.read_text()}") from None
-                time.sleep(0.2)
-        yield base
+        for env, log in zip(envs, logs, strict=True):
+            started.append(_start(env, log, workers))
+        for (server, base), log in zip(started, logs, strict=True):
+            _wait_until_up(server, base, log)
+        yield [base for _, base in started]
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        for server, _ in started:
+            server.terminate()
+        for server, _ in started:
+            server.wait(timeout=60)
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], log: Path, *, workers: int = 2) -> Iterator[str]:
+    """The base URL of one gunicorn serving the app with deploy/gunicorn.conf.py, once /healthz answers."""
+    with gunicorns([env], [log], workers=workers) as (base,):
+        yield base
