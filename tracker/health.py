@@ -2,7 +2,8 @@
 secret (no address, path, key or user in it).
 
 200 with `status` "ok", or "degraded" when something needs a look while the site still works (a lagging or
-unreachable replica, little disk left for SQLite, mail stuck in the outbox, an overdue audit checkpoint);
+unreachable replica, whose reads then go to the primary; little disk left for SQLite; mail stuck in the
+outbox; an overdue audit checkpoint), with the reasons in `problems`;
 503 "unavailable" only when the database itself cannot be reached. It sits beside the features, like the CLI,
 because it reads several of them."""
 
@@ -84,6 +85,18 @@ def healthz() -> Any:
         report["disk"] = {"free_mb": free // (1024 * 1024), "status": "low" if low else "ok"}
         if low:
             problems.append("disk")
+
+    replica = state().replica
+    if replica is not None:
+        # Asked afresh: the person on call sees the replica as it is now, and reads follow the answer.
+        checked = replica.check()
+        report["replica"] = {
+            "status": checked.status,
+            "lag_seconds": checked.lag_seconds,
+            "reads_from": "replica" if checked.usable else "primary",
+        }
+        if not checked.usable:
+            problems.append("replica")
 
     if problems:
         report["status"] = "degraded"
