@@ -46,6 +46,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         ),
     )
 
+    if app.config["DATABASE_REPLICA_URL"]:
+        from tracker.replica import ReplicaReads
+
+        app.extensions["tracker"].replica = ReplicaReads(
+            engine,
+            make_engine(app.config["DATABASE_REPLICA_URL"], connect_timeout=2),
+            max_lag_seconds=app.config["REPLICA_MAX_LAG_SECONDS"],
+            retry_seconds=app.config["REPLICA_RETRY_SECONDS"],
+        )
+
     if app.config["TRUSTED_PROXY_HOPS"] > 0:
         # X-Forwarded-For is believed only behind proxies the site configured (lockouts are per address).
         hops = app.config["TRUSTED_PROXY_HOPS"]
@@ -54,6 +64,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from tracker.sites import scope
 
     scope.install(app.extensions["tracker"].session_factory)
+    if app.extensions["tracker"].replica is not None:
+        scope.install(app.extensions["tracker"].replica.session_factory)
     csrf.init_app(app)
     _connect_features()
     _register_blueprints(app)
@@ -147,7 +159,9 @@ def _register_blueprints(app: Flask) -> None:
     for module in api_modules:
         csrf.exempt(module.bp)  # the API authenticates with bearer tokens, never cookies
         app.register_blueprint(module.bp)
-    app.register_blueprint(meta.health_bp)
+    from tracker import health
+
+    app.register_blueprint(health.bp)
     # FHIR R5 (tracker/fhir): bearer tokens as the API, its errors as OperationOutcome resources.
     csrf.exempt(fhir_api.bp)
     app.register_blueprint(fhir_api.bp)

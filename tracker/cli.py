@@ -22,7 +22,7 @@ from tracker.schema import migrate
 from tracker.signing import fingerprint, generate_key_file, load_signing_key
 from tracker.studies.services import current_study, load_study
 from tracker.users.services import create_user
-from tracker.web.context import reader, state, uow
+from tracker.web.context import reader, report_reader, state, uow
 
 
 def _fail(exc: DomainError) -> None:
@@ -226,7 +226,7 @@ def register_cli(app: Flask) -> None:
     )  # fmt: skip
     def audit_verify(checkpoints: tuple[Path, ...]) -> None:
         """Exit 0 when the audit trail is intact and holds every checkpoint given; else name what broke."""
-        with reader() as work:
+        with report_reader() as work:  # the replica when it is caught up (tracker/replica.py)
             result = verify_chain(work.session)
         broken = not result.ok
         _report_verification(result)

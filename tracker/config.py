@@ -71,6 +71,17 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
         # Where the app writes a signed checkpoint every AUDIT_CHECKPOINT_HOURS (unset: only on demand).
         "AUDIT_CHECKPOINT_DIR": os.environ.get("AUDIT_CHECKPOINT_DIR") or None,
         "AUDIT_CHECKPOINT_HOURS": float(os.environ.get("AUDIT_CHECKPOINT_HOURS", "24")),
+        # /healthz says "degraded" when an unsent notification is older than this, or (SQLite) when the
+        # database's disk has less than HEALTH_MIN_FREE_MB free.
+        "HEALTH_OUTBOX_MAX_MINUTES": float(os.environ.get("HEALTH_OUTBOX_MAX_MINUTES", "60")),
+        "HEALTH_MIN_FREE_MB": int(os.environ.get("HEALTH_MIN_FREE_MB", "512")),
+        # A PostgreSQL streaming replica that reports, exports and audit verification read from
+        # (tracker/replica.py); unset: everything reads the primary.
+        "DATABASE_REPLICA_URL": os.environ.get("DATABASE_REPLICA_URL") or None,
+        # How long a read waits for the replica to replay what the primary had committed; then the primary.
+        "REPLICA_MAX_LAG_SECONDS": float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "1")),
+        # A replica passed over (lagging, unreachable) is asked again after this long.
+        "REPLICA_RETRY_SECONDS": float(os.environ.get("REPLICA_RETRY_SECONDS", "30")),
         "AUTO_MIGRATE": True,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         # A previewed randomization list travels back in its form for the commit (1 MiB, base64).
@@ -84,6 +95,9 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> dict:
         settings.update(overrides)
     if settings["LABEL_PRINTER"]:
         parse_printer(settings["LABEL_PRINTER"])  # a mistyped printer stops the start, not the first print
+    urls = (settings["DATABASE_URL"], settings["DATABASE_REPLICA_URL"])
+    if urls[1] and not all(url.startswith("postgresql") for url in urls):
+        raise ConfigError("DATABASE_REPLICA_URL must be a streaming replica of a PostgreSQL DATABASE_URL")
     if settings["TRACKER_ENV"] == "production":
         missing = [
             key for key in ("SECRET_KEY", "QR_SIGNING_KEY", "AUDIT_SIGNING_KEY_FILE") if not settings.get(key)

@@ -136,13 +136,17 @@ def find_one(
     return row
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, connect_timeout: int | None = None) -> Engine:
+    """`connect_timeout` (seconds, PostgreSQL): give up on a server that does not answer (a replica)."""
     json_options = {"json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **json_options)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **json_options)
+    connect_args = {} if connect_timeout is None else {"connect_timeout": connect_timeout}
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args, **json_options
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -59,7 +59,7 @@ def write_checkpoint(
         session = uow.session
         at = chain_time(session)  # holds the trail's lock: two schedulers cannot both find a checkpoint due
         if due_every is not None:
-            last = _last_checkpoint_at(session)
+            last = last_checkpoint_at(session)
             if last is not None and at - last < due_every:
                 return None
         record_event(
@@ -101,7 +101,7 @@ def save_checkpoint(document: dict[str, Any], directory: Path) -> Path:
     return path
 
 
-def _last_checkpoint_at(session: Session) -> dt.datetime | None:
+def last_checkpoint_at(session: Session) -> dt.datetime | None:
     return session.execute(
         select(AuditEvent.at)
         .where(AuditEvent.entity_type == CHECKPOINT_ENTITY, AuditEvent.entity_id == CHECKPOINT_ENTITY_ID)

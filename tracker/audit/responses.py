@@ -11,7 +11,7 @@ from flask import Response, g, stream_with_context
 from tracker.audit.provenance import provenance_headers
 from tracker.audit.services import AuditFilter, read_chain_head, stream_events
 from tracker.csvwriter import SafeCsvWriter
-from tracker.web.context import reader
+from tracker.web.context import report_reader
 
 CSV_COLUMNS = (
     "seq",
@@ -39,8 +39,8 @@ def audit_csv_response(query: dict) -> Response:
     """The streamed CSV, shared with the reports page."""
     flt = AuditFilter(**query)
     actor = g.actor
-    head = read_chain_head(reader())
-    events = stream_events(reader(), actor, flt)
+    head = read_chain_head(report_reader())
+    events = stream_events(report_reader(), actor, flt)
 
     def rows():
         buffer = io.StringIO()

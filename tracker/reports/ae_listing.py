@@ -17,7 +17,7 @@ from tracker.audit.wording import value_word
 from tracker.pdf import Provenance, Section, render_report
 from tracker.reports.schemas import AdverseEventListingRow
 from tracker.reports.wording import report_words, role_word, study_name, yes_no
-from tracker.web.context import reader
+from tracker.web.context import report_reader
 from tracker.web.filters import site_zone
 
 # Everyone who reads the adverse events (the nurse, the investigator, QA) may take their listing.
@@ -26,7 +26,7 @@ LIST_SEPARATOR = "; "
 
 
 def ae_listing_report() -> dict:
-    return ae_services.listing(reader(), g.actor)
+    return ae_services.listing(report_reader(), g.actor)
 
 
 def _head(report: dict) -> tuple[int, str]:
@@ -149,7 +149,7 @@ def ae_listing_pdf_response() -> Response:
                 (28, 40, 30, 36, 12, 28, 26, 28, 26, 19)),
     ]  # fmt: skip
     details = [
-        (gettext("Study"), study_name(reader())),
+        (gettext("Study"), study_name(report_reader())),
         (gettext("Generated"), f"{when(report['generated_at'])} · {report['generated_by']}"),
         (gettext("Adverse events"), str(len(items))),
     ]

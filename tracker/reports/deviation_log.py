@@ -16,7 +16,7 @@ from tracker.deviations import services as deviation_services
 from tracker.pdf import Provenance, Section, render_report
 from tracker.reports.schemas import DeviationLogRow, DeviationLogRowWithSource
 from tracker.reports.wording import report_words, study_name
-from tracker.web.context import reader
+from tracker.web.context import report_reader
 from tracker.web.filters import entity_word, site_zone
 
 # Everyone who reads the deviation board may take its log.
@@ -24,7 +24,7 @@ DEVIATION_LOG_ROLES = tuple(dict.fromkeys((*deviation_rules.MANAGERS, *deviation
 
 
 def deviation_log_report() -> dict:
-    return deviation_services.deviation_log(reader(), g.actor)
+    return deviation_services.deviation_log(report_reader(), g.actor)
 
 
 def _head(report: dict) -> tuple[int, str]:
@@ -135,7 +135,7 @@ def deviation_log_pdf_response() -> Response:
         Section(gettext("Deviations (oldest first)"), columns, rows, (25, 22, 30, 20, 40, 22, 30, 51, 33)),
     ]
     details = [
-        (gettext("Study"), study_name(reader())),
+        (gettext("Study"), study_name(report_reader())),
         (gettext("Generated"), f"{when(report['generated_at'])} · {report['generated_by']}"),
         (gettext("Deviations"), str(len(items))),
     ]

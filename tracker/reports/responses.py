@@ -21,7 +21,7 @@ from tracker.reports.wording import report_words, role_word, study_name, yes_no
 from tracker.translation import N_
 from tracker.users.review import access_review
 from tracker.users.schemas import Account
-from tracker.web.context import login_policy, reader
+from tracker.web.context import login_policy, report_reader
 from tracker.web.filters import entity_word, site_zone
 
 ACCOUNTABILITY_ROLES = ("qa", "pharmacist")
@@ -40,7 +40,7 @@ ACCESS_REVIEW_ROLES = ("qa", "admin")
 
 
 def accountability_report() -> dict:
-    return accountability(reader(), g.actor, current_app.config["SITE_NAME"])
+    return accountability(report_reader(), g.actor, current_app.config["SITE_NAME"])
 
 
 def _head(report: dict) -> tuple[int, str]:
@@ -112,7 +112,7 @@ def accountability_pdf_response() -> Response:
         for row, item in zip(rows, report["items"], strict=True):
             row.append(item["lot_number"] or "")
     sections.append(Section(gettext("Bags"), columns, rows, widths))
-    study = study_name(reader())
+    study = study_name(report_reader())
     details = [
         (gettext("Study"), study),
         (gettext("Generated"), f"{when(report['generated_at'])} · {report['generated_by']}"),
@@ -123,22 +123,24 @@ def accountability_pdf_response() -> Response:
 
 
 def bag_custody_pdf_response(bag_id: str) -> Response:
-    bag_id, pdf = records.bag_custody_pdf(reader(), g.actor, bag_id, site=current_app.config["SITE_NAME"])
+    bag_id, pdf = records.bag_custody_pdf(
+        report_reader(), g.actor, bag_id, site=current_app.config["SITE_NAME"]
+    )
     return _pdf(pdf, f"custody-{bag_id}.pdf")
 
 
 def participant_record_pdf_response(participant_id: str) -> Response:
     site = current_app.config["SITE_NAME"]
-    participant_id, pdf = records.participant_record_pdf(reader(), g.actor, participant_id, site=site)
+    participant_id, pdf = records.participant_record_pdf(report_reader(), g.actor, participant_id, site=site)
     return _pdf(pdf, f"participant-{participant_id}.pdf")
 
 
 def sdtm_ex_csv_response() -> Response:
-    return csv_response(sdtm.EX_COLUMNS, sdtm.exposure_rows(reader(), g.actor), "ex.csv", g.actor)
+    return csv_response(sdtm.EX_COLUMNS, sdtm.exposure_rows(report_reader(), g.actor), "ex.csv", g.actor)
 
 
 def access_review_report(query: dict) -> dict:
-    return access_review(reader(), g.actor, login_policy(), query.get("since"), query.get("until"))
+    return access_review(report_reader(), g.actor, login_policy(), query.get("since"), query.get("until"))
 
 
 def access_review_csv_response(query: dict) -> Response:
@@ -155,7 +157,7 @@ def access_review_pdf_response(query: dict) -> Response:
     """Every account now and every change to one in the period, in the reader's language, for a reviewer
     to sign."""
     review = access_review_report(query)
-    head = read_chain_head(reader())
+    head = read_chain_head(report_reader())
     provenance = Provenance(review["generated_at"], g.actor.username, head, current_app.config["SITE_NAME"])
     zone = site_zone()
 
@@ -202,8 +204,8 @@ PDF_LIMIT = 5000  # a printable trail is for a filtered view; the CSV carries ev
 def audit_pdf_response(query: dict) -> Response:
     """The printable trail a QA reviewer signs: one table row per event, oldest first as the trail reads,
     with the changes in words; shared with the audit page and the reports page."""
-    head, events = events_to_print(reader(), g.actor, AuditFilter(**query), PDF_LIMIT)
-    study = study_name(reader())
+    head, events = events_to_print(report_reader(), g.actor, AuditFilter(**query), PDF_LIMIT)
+    study = study_name(report_reader())
     if len(events) > PDF_LIMIT:
         raise Invalid(
             f"More than {PDF_LIMIT} events match: narrow the filter (entity, since, until) or use export.csv",
@@ -280,4 +282,4 @@ def _filters_text(query: dict, zone) -> str:
 
 
 def sdtm_ae_csv_response() -> Response:
-    return csv_response(sdtm_ae.AE_COLUMNS, sdtm_ae.adverse_event_rows(reader()), "ae.csv", g.actor)
+    return csv_response(sdtm_ae.AE_COLUMNS, sdtm_ae.adverse_event_rows(report_reader()), "ae.csv", g.actor)

@@ -22,7 +22,7 @@ from tracker.reports.wording import report_words, study_name, yes_no
 from tracker.shipments import rules as shipment_rules
 from tracker.shipments import services as shipments
 from tracker.translation import N_
-from tracker.web.context import reader
+from tracker.web.context import report_reader
 from tracker.web.filters import site_zone
 
 RECEIPT_REPORT_ROLES = shipment_rules.READERS
@@ -68,15 +68,15 @@ def _lines(shipment: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _read(shipment_id: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    shipment = shipments.get_shipment(reader(), shipment_id)
-    return shipment, shipments.shipment_temperatures(reader(), g.actor, shipment["shipment_id"])
+    shipment = shipments.get_shipment(report_reader(), shipment_id)
+    return shipment, shipments.shipment_temperatures(report_reader(), g.actor, shipment["shipment_id"])
 
 
 def receipt_csv_response(shipment_id: str) -> Response:
     """One CSV: a `shipment` row (sites, courier, tracking, times, minutes out of range), a `container` row
     per container (`outcome` expected, received, missing or extra; damaged with its note), an `excursion` row
     per excursion of the journey and a `quarantine` row per container held, with QA's decision."""
-    head = read_chain_head(reader())
+    head = read_chain_head(report_reader())
     shipment, road = _read(shipment_id)
     base = {"shipment_id": shipment["shipment_id"]}
     rows: list[dict[str, Any]] = [{
@@ -116,7 +116,7 @@ def receipt_pdf_response(shipment_id: str) -> Response:
     """The receipt a reviewer signs: the shipment's facts, the chart of the journey, expected against
     received, the excursions, and what was quarantined with QA's decisions."""
     provenance = Provenance(
-        utcnow(), g.actor.username, read_chain_head(reader()), current_app.config["SITE_NAME"]
+        utcnow(), g.actor.username, read_chain_head(report_reader()), current_app.config["SITE_NAME"]
     )
     shipment, road = _read(shipment_id)
     zone = site_zone()
@@ -137,7 +137,7 @@ def receipt_pdf_response(shipment_id: str) -> Response:
     )  # fmt: skip
     minutes = shipment["minutes_out_of_range"]
     details = [
-        (gettext("Study"), study_name(reader())),
+        (gettext("Study"), study_name(report_reader())),
         (gettext("Shipment"), shipment["shipment_id"]),
         (gettext("Status"), _word(STATUS_WORDS, shipment["status"])),
         (gettext("From"), shipment["from_site"]),

@@ -21,7 +21,7 @@ from tracker.reports.wording import report_words, study_name, yes_no
 from tracker.storage import reporting
 from tracker.storage import rules as storage_rules
 from tracker.translation import N_
-from tracker.web.context import reader
+from tracker.web.context import report_reader
 from tracker.web.filters import site_zone
 
 TEMPERATURE_REPORT_ROLES = storage_rules.READERS
@@ -50,7 +50,9 @@ def _utc(value: dt.datetime) -> str:
 
 
 def _provenance() -> Provenance:
-    return Provenance(utcnow(), g.actor.username, read_chain_head(reader()), current_app.config["SITE_NAME"])
+    return Provenance(
+        utcnow(), g.actor.username, read_chain_head(report_reader()), current_app.config["SITE_NAME"]
+    )
 
 
 def _pdf(content: bytes, filename: str) -> Response:
@@ -68,8 +70,10 @@ def _celsius(value: float | None) -> str:
 
 def unit_temperatures_csv_response(unit_id: str, query: dict) -> Response:
     """Every reading of the period: its time in UTC and in the site's zone (ISO 8601), °C, in range."""
-    head = read_chain_head(reader())
-    unit = reporting.unit_temperatures(reader(), g.actor, unit_id, query.get("since"), query.get("until"))
+    head = read_chain_head(report_reader())
+    unit = reporting.unit_temperatures(
+        report_reader(), g.actor, unit_id, query.get("since"), query.get("until")
+    )
     zone = site_zone()
     rows = [
         {"unit_id": unit["unit_id"], "unit_name": unit["name"], "at_utc": _utc(r["at"]),
@@ -84,7 +88,9 @@ def unit_temperatures_pdf_response(unit_id: str, query: dict) -> Response:
     """The unit's history a reviewer signs: the unit, its range, the period and its summary, the chart,
     the excursions, then every reading."""
     provenance = _provenance()
-    unit = reporting.unit_temperatures(reader(), g.actor, unit_id, query.get("since"), query.get("until"))
+    unit = reporting.unit_temperatures(
+        report_reader(), g.actor, unit_id, query.get("since"), query.get("until")
+    )
     zone = site_zone()
 
     def when(value: object) -> str:
@@ -94,7 +100,7 @@ def unit_temperatures_pdf_response(unit_id: str, query: dict) -> Response:
     period = gettext("%(since)s to %(until)s", since=when(unit["since"]), until=when(unit["until"]))
     limit = unit["max_minutes_out_of_range"]
     details = [
-        (gettext("Study"), study_name(reader())),
+        (gettext("Study"), study_name(report_reader())),
         (gettext("Storage unit"), f"{unit['unit_id']} — {unit['name']} ({unit['location']})"),
         (gettext("Kind"), _kind(unit["kind"])),
         (gettext("Allowed range"), unit["range_text"]),
@@ -151,8 +157,8 @@ def unit_temperatures_pdf_response(unit_id: str, query: dict) -> Response:
 def time_out_of_range_csv_response(query: dict) -> Response:
     """One CSV: per unit a row (`record` unit), its excursions (`excursion`) and the containers that were in
     it during one (`container`, with the minutes that container spent out of range)."""
-    head = read_chain_head(reader())
-    report = reporting.time_out_of_range(reader(), g.actor, query.get("since"), query.get("until"))
+    head = read_chain_head(report_reader())
+    report = reporting.time_out_of_range(report_reader(), g.actor, query.get("since"), query.get("until"))
     since, until = _utc(report["since"]), _utc(report["until"])
     rows = []
     for u in report["units"]:
@@ -178,7 +184,7 @@ def time_out_of_range_csv_response(query: dict) -> Response:
 def time_out_of_range_pdf_response(query: dict) -> Response:
     """Per unit, its excursions and the containers they touched, for a reviewer to sign."""
     provenance = _provenance()
-    report = reporting.time_out_of_range(reader(), g.actor, query.get("since"), query.get("until"))
+    report = reporting.time_out_of_range(report_reader(), g.actor, query.get("since"), query.get("until"))
     zone = site_zone()
 
     def when(value: object) -> str:
@@ -204,7 +210,7 @@ def time_out_of_range_pdf_response(query: dict) -> Response:
     period = gettext("%(since)s to %(until)s", since=when(report["since"]), until=when(report["until"]))
     limit = report["max_minutes_out_of_range"]
     details = [
-        (gettext("Study"), study_name(reader())),
+        (gettext("Study"), study_name(report_reader())),
         (gettext("Period"), period),
         (gettext("Storage units"), str(len(units))),
         (gettext("Limit per excursion"), "—" if limit is None else gettext("%(minutes)s min", minutes=limit)),

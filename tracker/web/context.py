@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.config import LoginPolicy
 from tracker.db import UnitOfWork
+from tracker.replica import ReplicaReads
 from tracker.roles import Actor
 
 
@@ -33,6 +34,7 @@ class TrackerState:
     session_factory: sessionmaker[Session]
     login_policy: LoginPolicy
     accounts: Accounts
+    replica: ReplicaReads | None = None
 
 
 def state() -> TrackerState:
@@ -48,6 +50,22 @@ def uow(*, write: bool = True) -> UnitOfWork:
 
 def reader() -> UnitOfWork:
     return uow(write=False)
+
+
+def report_reader() -> UnitOfWork:
+    """A read for a report, an export or audit verification: from the replica when one is configured and has
+    replayed everything the primary had committed when the request first asked (tracker/replica.py), else from
+    the primary. The choice is made once per request, so that all its reads come from one place."""
+    tracker = state()
+    if tracker.replica is None:
+        return reader()
+    if "read_from_replica" not in g:
+        g.read_from_replica = tracker.replica.use_replica()
+    if not g.read_from_replica:
+        return reader()
+    actor = g.get("actor")
+    sites = actor.sites if actor is not None and actor.sites else None
+    return UnitOfWork(tracker.replica.session_factory, write=False, sites=sites)
 
 
 def lookup() -> UnitOfWork:
