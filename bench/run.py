@@ -3,8 +3,8 @@
 Each figure is printed as a JSON line {"name", "value", "unit", "floor", "ratio"} next to its floor,
 measured in the same run on the same machine (with its goal and whether it was met), then all of them as a
 table. Figures: the bedside scan under gunicorn and wrk, and its growth with years of history (scan); the
-label sheet (labels); audit verification (audit); the audit export's memory (export); a data logger
-file's import (logger)."""
+scan with one and with two gunicorn instances on one PostgreSQL (instances); the label sheet (labels); audit
+verification (audit); the audit export's memory (export); a data logger file's import (logger)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import audit_bench, bench_logger_import, export_bench, labels_bench, scan_bench  # noqa: E402
+from bench import (  # noqa: E402
+    audit_bench,
+    bench_logger_import,
+    export_bench,
+    instances_bench,
+    labels_bench,
+    scan_bench,
+)  # fmt: skip
 from bench.common import print_table, scratch_database  # noqa: E402
 
-BENCHES = ("scan", "labels", "audit", "export", "logger")
+BENCHES = ("scan", "instances", "labels", "audit", "export", "logger")
 
 
 def main() -> None:
@@ -45,6 +52,8 @@ def main() -> None:
     for kind in kinds:
         if "scan" in args.only:  # it makes its own two scratch databases
             timed(f"scan {kind}", lambda kind=kind: scan_bench.run(kind, args.quick))
+        if "instances" in args.only and kind == "postgresql":  # two app servers share one PostgreSQL
+            timed("instances postgresql", lambda: instances_bench.run(args.quick))
         for name, bench in (
             ("audit", lambda url, kind=kind: audit_bench.run(url, kind, events)),
             ("export", lambda url, kind=kind: export_bench.run(url, kind, events)),

@@ -80,12 +80,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(database_url: str, log: Path):
-    """gunicorn serving bench/scan_server.py, one sync worker per core, until the block ends."""
+def served(database_url: str, log: Path, workers: int | None = None):
+    """gunicorn serving bench/scan_server.py, one sync worker per core or `workers`, until the block ends."""
     port = _free_port()
     command = [
-        sys.executable, "-m", "gunicorn", "--workers", str(os.cpu_count()), "--bind", f"127.0.0.1:{port}",
-        "--log-level", "warning", "bench.scan_server:app",
+        sys.executable, "-m", "gunicorn", "--workers", str(workers or os.cpu_count()),
+        "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "bench.scan_server:app",
     ]  # fmt: skip
     env = {**os.environ, "BENCH_DATABASE_URL": database_url}
     with log.open("ab") as out:
