@@ -14,11 +14,10 @@ from sqlalchemy.engine import Engine
 
 from tracker import create_app
 from tracker.audit.models import AuditHead
-from tracker.participants.models import Participant
 from tracker.pharmacy.bag_ids import new_bag_id
 from tracker.pharmacy.models import Bag
 from tracker.pharmacy.payload import make_payload
-from tracker.randomization.models import RandomizationCode, RandomizationList
+from tracker.randomization.models import Participant, RandomizationCode, RandomizationList
 from tracker.randomization.rules import CODE_ALPHABET
 from tracker.randomization.services import import_list
 from tracker.roles import SYSTEM
@@ -68,6 +67,12 @@ class _Client:
         if answer.status_code != status:
             raise RuntimeError(f"POST {url}: {answer.status_code} {answer.json}")
         return answer.json
+
+    def get(self, url: str) -> bytes:
+        answer = self.client.get(url, headers={"Authorization": f"Bearer {self.token}"})
+        if answer.status_code != 200:
+            raise RuntimeError(f"GET {url}: {answer.status_code}")
+        return answer.data
 
 
 def _iso(delta: dt.timedelta) -> str:
@@ -128,8 +133,10 @@ def seed_ward(database_url: str, bags: int = 4) -> SeededWard:
         else:
             body = {"placebo_lot": VEHICLE_LOT}
         bag = pharmacist.post("/api/v1/doses", {"randomization_code": code, "final_volume_ml": 100, **body})
+        pharmacist.get(f"/api/v1/bags/{bag['bag_id']}/label.pdf")  # a bag leaves with its label printed
         pharmacist.post(f"/api/v1/bags/{bag['bag_id']}/handoffs", {"action": "dispatch", "location": WARD})
-        nurse.post(f"/api/v1/bags/{bag['bag_id']}/handoffs", {"action": "receive", "location": WARD})
+        receipt = {"action": "receive", "location": WARD, "temperature_c": 5.0, "seal_intact": True}
+        nurse.post(f"/api/v1/bags/{bag['bag_id']}/handoffs", receipt)
         check = nurse.post(
             "/api/v1/scans", {"qr_payload": bag["qr_payload"], "participant_id": participant_id}, 200
         )
