@@ -56,7 +56,7 @@ def index():
 def _new(error: str | None = None, details: dict | None = None, status: int = 200):
     return render_template(
         "shipments/new.html", error=error, details=details or {}, form=request.form,
-        sites=site_services.list_sites(reader()), makes=site_rules.MAKES, treats=site_rules.TREATS,
+        sites=site_services.list_sites(reader()), treats=site_rules.TREATS,
         **_names(),
     ), status  # fmt: skip
 

@@ -114,6 +114,20 @@ def known_sites(session: Session, codes: Sequence[str]) -> tuple[str, ...]:
     return codes
 
 
+def _usable(session: Session, actor: Actor, needed: tuple[str, ...] | None) -> list[Site]:
+    """The sites of a kind in `needed` that the person works for (all of them for a person of the trial)."""
+    return [
+        s for s in _all(session)
+        if rules.kind_fits(s.kind, needed) and (actor.trial_wide or s.code in actor.sites)
+    ]  # fmt: skip
+
+
+def sites_for(uow: UnitOfWork, actor: Actor, needed: tuple[str, ...] | None) -> list[dict[str, Any]]:
+    """What a form that makes a record offers the person: `_usable` as views."""
+    with uow:
+        return [_view(s) for s in _usable(uow.session, actor, needed)]
+
+
 def ensure_first_site(session: Session) -> None:
     """A trial with no site yet gets the first one, SITE-01 (manufacturing and clinical), at its first record:
     a one-site trial never needs to name its site; a multi-site trial renames it and adds the others."""
@@ -133,8 +147,7 @@ def choose_site(
     """The site a new record of `what` (in the user's words, e.g. "the lot") belongs to: the one asked for,
     which must be among the person's sites and of a kind in `needed`; else the only one that fits."""
     ensure_first_site(session)
-    fitting = [s for s in _all(session) if rules.kind_fits(s.kind, needed)]
-    mine = [s.code for s in fitting if actor.trial_wide or s.code in actor.sites]
+    mine = [s.code for s in _usable(session, actor, needed)]
     code = rules.normal_code(requested)
     if code:
         site = _find(session, code)

@@ -35,11 +35,7 @@ def _site_choices() -> dict:
         actor = g.get("actor")
         if actor is None:
             return []
-        needed = rules.MAKES if kind == "makes" else rules.TREATS
-        return [
-            s for s in services.list_sites(reader())
-            if s["kind"] in needed and (actor.trial_wide or s["code"] in actor.sites)
-        ]  # fmt: skip
+        return services.sites_for(reader(), actor, rules.MAKES if kind == "makes" else rules.TREATS)
 
     return {"site_choices": site_choices}
 
