@@ -1,8 +1,9 @@
 """Two app servers on one PostgreSQL database, as a site with a standby app server runs: two gunicorn
 instances (deploy/gunicorn.conf.py; one worker each, which keeps the start short: what is raced is two
 processes with their own connection pools on one database) take the same enrolments and the same dose
-preparations at the same moment. No code is handed out twice, a participant is enrolled once, a code gets
-one live bag, and `audit verify` finds one unbroken chain.
+preparations at the same moment, then start and end the same infusions. No code is handed out twice, a
+participant is enrolled once, a code gets one live bag, a bag one infusion ended once, and `audit verify`
+finds one unbroken chain.
 
 PostgreSQL only (TEST_DATABASE_URL): on SQLite the app is one server's."""
 
@@ -16,10 +17,13 @@ import pytest
 from sqlalchemy import select
 
 from tests.integration.randomization_support import import_list, list_rows
-from tests.pharmacy_support import VEHICLE_LOT, build_trial
+from tests.pharmacy_support import VEHICLE_LOT, build_trial, iso
 from tests.serving_support import gunicorns, http, production_env
+from tests.ward_support import move
 from tracker.audit.models import AuditEvent
+from tracker.pharmacy.models import Bag
 from tracker.signing import generate_key_file
+from tracker.ward.models import Infusion
 from tracker.web.context import reader
 
 ENROLMENTS = 24  # distinct participants, half through each server
@@ -55,7 +59,7 @@ def two_servers(database_url: str, app: Any, tmp_path: Path):  # noqa: ARG001 - 
         yield bases
 
 
-def test_two_servers_racing_the_same_enrolments_and_doses_never_double_book(
+def test_two_servers_racing_the_same_enrolments_doses_and_infusions_never_double_book(
     two_servers, app, runner, tmp_path, login
 ):
     trial = build_trial(login, runner, tmp_path, per_arm=2, kits=4)  # stratum A: two of each arm, enrolled
@@ -97,12 +101,54 @@ def test_two_servers_racing_the_same_enrolments_and_doses_never_double_book(
         assert sorted(status for status, _, _ in tries) == [201] + [409] * (DOSE_TRIES - 1), tries
         assert {body["error"]["code"] for status, _, body in tries if status == 409} == {"live_bag_exists"}
 
+    # Each bag on the ward, then its infusion started through both servers at once, and ended likewise.
+    nurse = {"Authorization": f"Bearer {trial.nurse.token}"}
+    bags = {}  # bag_id -> participant_id
+    for n, participant_id in enumerate(trial.participants):
+        tries = prepared[n * DOSE_TRIES : (n + 1) * DOSE_TRIES]
+        (bag,) = [body for status, _, body in tries if status == 201]
+        move(trial, bag["bag_id"], "dispatch", "receive")
+        bags[bag["bag_id"]] = participant_id
+
+    def start(server: str, bag_id: str):  # noqa: ANN202
+        body = {"bag_id": bag_id, "participant_id": bags[bag_id]}
+        return lambda: http("POST", f"{server}/api/v1/infusions", body, nurse)
+
+    started = _together([start(two_servers[n % 2], bag_id) for bag_id in bags for n in range(DOSE_TRIES)])
+    infusions = []
+    for n in range(len(bags)):
+        tries = started[n * DOSE_TRIES : (n + 1) * DOSE_TRIES]
+        assert sorted(status for status, _, _ in tries) == [201] + [409] * (DOSE_TRIES - 1), tries
+        assert {body["error"]["code"] for status, _, body in tries if status == 409} == {"already_infused"}
+        infusions += [body["infusion_id"] for status, _, body in tries if status == 201]
+
+    def end(server: str, infusion_id: str):  # noqa: ANN202
+        body = {"completed_at": iso(), "volume_infused_ml": 100}
+        return lambda: http("PATCH", f"{server}/api/v1/infusions/{infusion_id}", body, nurse)
+
+    ended = _together([end(two_servers[n % 2], i) for i in infusions for n in range(DOSE_TRIES)])
+    for n in range(len(infusions)):
+        tries = ended[n * DOSE_TRIES : (n + 1) * DOSE_TRIES]
+        assert sorted(status for status, _, _ in tries) == [200] + [409] * (DOSE_TRIES - 1), tries
+        assert {body["error"]["code"] for status, _, body in tries if status == 409} == {"infusion_completed"}
+
     with app.app_context(), reader() as work:
         enrolled = work.session.execute(
             select(AuditEvent.after).where(AuditEvent.action == "enrol").order_by(AuditEvent.seq)
         ).scalars()
         raced = {code for code, _, _ in loaded}  # stratum C's list (the trial's own enrolments are stratum A)
         in_chain_order = [row["randomization_code"] for row in enrolled if row["randomization_code"] in raced]
+        infused = select(Bag.bag_id, Infusion.completed_at).join(Bag, Infusion.bag_pk == Bag.id)
+        recorded = work.session.execute(infused).all()
+        events = (
+            work.session.execute(select(AuditEvent.action).where(AuditEvent.entity_type == "infusion"))
+            .scalars()
+            .all()
+        )
+    # One infusion per bag, ended once; one audit event for each start and each end.
+    assert sorted(bag for bag, _ in recorded) == sorted(bags)
+    assert all(completed is not None for _, completed in recorded)
+    assert len(events) == 2 * len(bags), events
     # One event per enrolment, in the one chain, taking the list's codes in its order (none skipped).
     assert sorted(in_chain_order) == sorted(codes)
     assert in_chain_order == [code for code, _, _ in loaded][: ENROLMENTS + 1]
