@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -88,14 +87,25 @@ def _roles_of(operation: dict[str, Any]) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=512)
 def pdf_text(data: bytes) -> tuple[str, int]:
-    """The text of a PDF with pypdf, and its page count; the same file read twice is extracted once."""
-    from pypdf import PdfReader
+    """The text of a PDF, line by line as a person reads it, and its page count; the same file read twice is
+    extracted once. PDFium (pypdfium2) reads a report about ten times faster than pypdf, which counted for a
+    sixth of the audit's time."""
+    import pypdfium2
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        return "\n".join(page.extract_text() or "" for page in reader.pages), len(reader.pages)
-    except Exception as error:  # noqa: BLE001 - a PDF that does not parse is still read for its size
+        document = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as error:  # a PDF that does not parse is still read for its size
         return f"<unreadable pdf: {type(error).__name__}>", 0
+    try:
+        pages = []
+        for page in document:
+            text = page.get_textpage()
+            pages.append(text.get_text_bounded().replace("\r\n", "\n"))
+            text.close()
+            page.close()
+        return "\n".join(pages), len(pages)
+    finally:
+        document.close()
 
 
 def page_text(markup: str) -> str:
