@@ -36,3 +36,7 @@ loglevel = os.environ.get("TRACKER_LOG_LEVEL", "info")
 # The client as the proxy saw it, and no query string: a search for a participant stays out of the logs.
 access_log_format = '%({x-forwarded-for}i)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 proc_name = "tracker"
+# gunicorn's control socket (gunicornc: add workers, reload) is not used: systemd reloads with HUP
+# (deploy/tracker.service). Off, so that no second way to manage the server sits in the service's home, and
+# two instances of one user do not share one socket.
+control_socket_disable = True

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
+import psycopg
 from psycopg import sql
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -134,7 +135,17 @@ def _restore_postgresql(engine: Engine, source: Path, check: Check) -> None:
     name = f"tracker_restore_{secrets.token_hex(6)}"
     admin = engine.execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.connection.driver_connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+            conn.connection.driver_connection.execute(create)
+        except psycopg.errors.InsufficientPrivilege:
+            user = engine.url.username or "the database user"
+            raise Conflict(
+                f"The backup was not restored: {user} may not create databases, and a restore proves the "
+                f"backup in a scratch database first. As PostgreSQL's superuser: ALTER ROLE {user} CREATEDB. "
+                "The live database was not touched.",
+                code="restore_needs_createdb",
+            ) from None
     try:
         scratch_url = make_url(url).set(database=name).render_as_string(hide_password=False)
         result = _pg_restore(["--no-owner", "--dbname", scratch_url, str(source)], env)

@@ -3,7 +3,7 @@ secret (no address, path, key or user in it).
 
 200 with `status` "ok", or "degraded" when something needs a look while the site still works (a lagging or
 unreachable replica, whose reads then go to the primary; little disk left for SQLite; mail stuck in the
-outbox; an overdue audit checkpoint), with the reasons in `problems`;
+outbox when a mail server is set; an overdue audit checkpoint), with the reasons in `problems`;
 503 "unavailable" only when the database itself cannot be reached. It sits beside the features, like the CLI,
 because it reads several of them."""
 
@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from tracker.audit import scheduling
 from tracker.audit.checkpoints import last_checkpoint_at
 from tracker.db import utcnow
+from tracker.notifications.mail import smtp_settings
 from tracker.notifications.models import Notification
 from tracker.web.context import reader, state
 
@@ -59,8 +60,14 @@ def healthz() -> Any:
 
     oldest = oldest.replace(tzinfo=dt.UTC) if oldest is not None and oldest.tzinfo is None else oldest
     oldest_minutes = _age_minutes(oldest, now)
-    report["outbox"] = {"unsent": unsent, "oldest_unsent_minutes": oldest_minutes}
-    if oldest_minutes is not None and oldest_minutes > config["HEALTH_OUTBOX_MAX_MINUTES"]:
+    # Without a mail server (no SMTP_HOST) notifications are read on their page, never sent: none is stuck.
+    mail = smtp_settings(current_app) is not None
+    report["outbox"] = {
+        "unsent": unsent,
+        "oldest_unsent_minutes": oldest_minutes,
+        "mail": "on" if mail else "off",
+    }
+    if mail and oldest_minutes is not None and oldest_minutes > config["HEALTH_OUTBOX_MAX_MINUTES"]:
         problems.append("outbox")
 
     checkpoint_at = (

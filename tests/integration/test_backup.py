@@ -1,10 +1,14 @@
 """Backup and restore round-trip a populated database, table by table, and the audit chain still verifies;
 a backup is private, and a broken one is refused before anything is replaced."""
 
+import secrets
 import stat
 
-from sqlalchemy import select, text
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 
+from tracker import create_app
 from tracker.models import Base
 from tracker.web.context import reader
 
@@ -105,4 +109,37 @@ def test_a_file_that_is_no_backup_is_refused(app, runner, make_user, tmp_path):
     result = runner.invoke(args=["restore", str(path), "--yes"])
     assert result.exit_code != 0
     assert "was not restored" in result.output
+    assert _snapshot(app) == before
+
+
+def test_a_database_user_who_may_not_create_databases_is_told_how_and_nothing_changes(
+    app, runner, database_url, make_user, tmp_path
+):
+    """A restore proves the backup in a scratch database first: a role without CREATEDB gets the fix in
+    words (operations guide, step 3), not a traceback, and the live database is untouched."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's CREATEDB: set TEST_DATABASE_URL")
+    make_user("qa")
+    path = tmp_path / "tracker.backup"
+    assert runner.invoke(args=["backup", str(path)]).exit_code == 0
+    before = _snapshot(app)
+    role = f"restorer_{secrets.token_hex(4)}"
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOCREATEDB'))
+    limited = create_app(
+        {"DATABASE_URL": make_url(database_url).set(username=role).render_as_string(hide_password=False),
+         "AUTO_MIGRATE": False, "TESTING": True, "SECRET_KEY": "k" * 32, "QR_SIGNING_KEY": "q" * 32}
+    )  # fmt: skip
+    try:
+        result = limited.test_cli_runner().invoke(args=["restore", str(path), "--yes"])
+    finally:
+        limited.extensions["tracker"].engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP ROLE "{role}"'))
+        admin.dispose()
+    assert result.exit_code == 1, result.output
+    assert "may not create databases" in result.output
+    assert f"ALTER ROLE {role} CREATEDB" in result.output
+    assert "Traceback" not in result.output
     assert _snapshot(app) == before

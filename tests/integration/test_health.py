@@ -24,7 +24,7 @@ def test_a_quiet_site_is_ok_and_says_what_it_checked(client, database_url):
     body = client.get("/healthz").json
     assert body["status"] == "ok"
     assert body["database"] == "ok"
-    assert body["outbox"] == {"unsent": 0, "oldest_unsent_minutes": None}
+    assert body["outbox"] == {"unsent": 0, "oldest_unsent_minutes": None, "mail": "off"}
     assert body["audit_checkpoint"] == {"last_at": None, "age_hours": None, "scheduled": False}
     assert "problems" not in body
     if database_url.startswith("sqlite"):
@@ -35,6 +35,7 @@ def test_a_quiet_site_is_ok_and_says_what_it_checked(client, database_url):
 
 
 def test_mail_stuck_in_the_outbox_degrades_it(app, client):
+    app.config["SMTP_HOST"] = "mail.example.org"  # queued by hand below: nothing tries to send it
     _queue(app, minutes_ago=5)
     body = client.get("/healthz").json
     assert body["status"] == "ok"
@@ -46,6 +47,16 @@ def test_mail_stuck_in_the_outbox_degrades_it(app, client):
     assert response.json["problems"] == ["outbox"]
     assert response.json["outbox"]["unsent"] == 2
     assert 89 <= response.json["outbox"]["oldest_unsent_minutes"] <= 91
+    assert response.json["outbox"]["mail"] == "on"
+
+
+def test_without_a_mail_server_old_notifications_are_read_on_their_page_not_stuck(app, client, monkeypatch):
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    _queue(app, minutes_ago=600)
+    body = client.get("/healthz").json
+    assert body["status"] == "ok", body
+    assert body["outbox"]["unsent"] == 1
+    assert body["outbox"]["mail"] == "off"
 
 
 def test_the_last_checkpoint_is_reported_with_its_age(client, runner):

@@ -71,9 +71,10 @@ def test_a_code_break_is_mailed_once_to_qa_and_the_sponsor(app, runner, tmp_path
         assert all(n.sent_at is not None for n in list_notifications(reader()))
 
 
-def test_without_smtp_the_send_command_says_so_and_keeps_the_outbox(runner, monkeypatch):
+def test_without_smtp_the_send_command_says_so_succeeds_and_keeps_the_outbox(runner, monkeypatch):
+    # A site without a mail server reads notifications on their page: the periodic send must not fail.
     monkeypatch.delenv("SMTP_HOST", raising=False)
     runner.app.config["SMTP_HOST"] = None
     result = runner.invoke(args=["notifications", "send"])
-    assert result.exit_code == 1
+    assert result.exit_code == 0, result.output
     assert "SMTP_HOST is not set" in result.output
