@@ -9,10 +9,19 @@ from functools import cache
 from pathlib import Path
 
 from tracker.audit.checkpoints import CHECKPOINT_ACTION
-from tracker.audit.wording import ACTION_WORDS, FIELD_LABELS, field_label
+from tracker.audit.wording import (
+    ACTION_WORDS,
+    FIELD_LABELS,
+    REFUSAL_WORDS,
+    SOURCE_STEPS,
+    SOURCE_WORDS,
+    field_label,
+    value_word,
+)
 from tracker.custody.rules import BAG_MOVES, CONTAINER_MOVES
 from tracker.lots.rules import SIGNATURE_MOVES
 from tracker.randomization.services import _ACTIONS as LIST_ACTIONS
+from tracker.ward.rules import REFUSAL_MESSAGES
 
 TRACKER = Path(__file__).resolve().parents[2] / "tracker"
 # Actions a call computes: account changes (users/services.py) and a quarantine decision (handoffs.py).
@@ -71,3 +80,44 @@ def test_every_field_recorded_before_or_after_has_a_label():
 
 def test_an_unknown_field_reads_with_spaces_for_underscores():
     assert field_label("a_field_added_later") == "a field added later"
+
+
+def _raise_automatic_sources() -> list[tuple[str, ast.AST]]:
+    """The `source_action` of every automatic deviation the code raises (raise_automatic's sixth argument)."""
+    found = []
+    for path in TRACKER.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "raise_automatic":
+                found.append((f"{path.relative_to(TRACKER)}:{node.lineno}", node.args[5]))
+    return found
+
+
+def test_what_raised_each_automatic_deviation_has_words():
+    """The audit page reads `source_action` through source_action_word: each the code writes has its words
+    (a single action, a step with a bedside refusal, or a handoff that quarantined a bag)."""
+    sources = _raise_automatic_sources()
+    assert len(sources) >= 9
+    for where, source in sources:
+        if isinstance(source, ast.Constant):
+            assert source.value in SOURCE_WORDS or source.value in ACTION_WORDS, where
+        else:  # f"scan:{result}", f"start:{refusal}" or f"{action}:quarantine"
+            assert isinstance(source, ast.JoinedStr), where
+            first, last = source.values[0], source.values[-1]
+            if isinstance(first, ast.Constant):
+                assert first.value.rstrip(":") in SOURCE_STEPS, where
+            else:
+                assert isinstance(last, ast.Constant), where
+                assert last.value == ":quarantine", where
+    assert set(REFUSAL_WORDS) == set(REFUSAL_MESSAGES)  # every refusal at the bedside, in a few words
+
+
+def test_an_automatic_deviations_source_reads_as_words(app):
+    with app.test_request_context():
+        assert value_word("source_action", "start:wrong_participant") == (
+            "Start of the infusion refused: not for this participant"
+        )
+        assert value_word("source_action", "scan:expired") == "Bedside scan refused: past its use-by time"
+        assert value_word("source_action", "receive:quarantine") == "Receive: quarantine"
+        assert value_word("source_action", "recall") == "Recall"
+        assert value_word("source_action", "storage_excursion") == "Temperature excursion in storage"
+        assert value_word("source_action", "scan:a_new_refusal") == "Bedside scan refused: a new refusal"

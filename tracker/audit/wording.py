@@ -199,6 +199,42 @@ _SENTENCES = (
 )  # fmt: skip
 
 
+# What raised an automatic deviation (`source_action`): the step and, for a STOP at the bedside, why the bag
+# was refused, as the nurse was told it (tracker/ward/rules.py); never anything about the bag's contents.
+SOURCE_STEPS = {"scan": N_("Bedside scan"), "start": N_("Start of the infusion")}
+REFUSAL_WORDS = {
+    "already_infused": N_("already infused"), "voided": N_("voided by the pharmacy"),
+    "destroyed": N_("recorded as destroyed"), "expired": N_("past its use-by time"),
+    "quarantined": N_("in quarantine"), "not_received": N_("not received on the ward"),
+    "wrong_participant": N_("not for this participant"), "unreadable_payload": N_("not a bag label"),
+    "bad_signature": N_("label not signed by this site"), "unknown_bag": N_("no such bag here"),
+    "unknown_participant": N_("no such participant"),
+}  # fmt: skip
+SOURCE_WORDS = {
+    "shipment_excursion": N_("Temperature excursion in a shipment"),
+    "storage_excursion": N_("Temperature excursion in storage"),
+    "late_result": N_("Late QC result"),
+}
+
+
+def source_action_word(text: str) -> str:
+    """`scan:wrong_participant` as "Bedside scan refused: not for this participant", `receive:quarantine` as
+    "Receive: quarantine", and the single actions (recall, void, ...) by their words."""
+    step, _, outcome = text.partition(":")
+    if outcome == "quarantine":
+        return gettext("%(action)s: quarantine", action=action_word(step))
+    if step in SOURCE_STEPS and outcome:
+        why = REFUSAL_WORDS.get(outcome)
+        return gettext(
+            "%(step)s refused: %(why)s",
+            step=gettext(SOURCE_STEPS[step]),
+            why=gettext(why) if why else changes.field_name(outcome),
+        )
+    if text in SOURCE_WORDS:
+        return gettext(SOURCE_WORDS[text])
+    return action_word(text)
+
+
 def field_label(name: str) -> str:
     """A recorded field's name in the reader's language; an unknown one readably (spaces for underscores)."""
     label = FIELD_LABELS.get(name)
@@ -217,6 +253,8 @@ def value_word(field: str, text: str) -> str:
         return status_word(text)
     if field == "role" or field.endswith("_role"):  # a role, or whose role (recorded_by_role, raised_by_role)
         return gettext(text)  # the role names are in the catalogue (tracker/web/i18n.py)
+    if field == "source_action":
+        return source_action_word(text)
     if field == "meaning":
         return gettext(text)  # a default meaning is marked where it is written; a typed one stays as it is
     words = VALUE_WORDS.get(field, {}).get(text)
