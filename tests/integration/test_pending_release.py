@@ -15,6 +15,7 @@ from sqlalchemy import select
 from tests.conftest import PASSWORD
 from tests.integration.randomization_support import fresh_code, import_list
 from tests.lots_support import PASSING, create_lot, enter_results, issue_kits
+from tests.sites_support import add_site
 from tests.ward_support import move, start
 from tracker.notifications.models import Notification
 from tracker.web.context import uow
@@ -381,3 +382,73 @@ def test_two_pending_tests_that_both_fail_share_one_deviation(login, runner, tmp
         ("mycoplasma", "failed"),
     ]
     assert {f["deviation_id"] for f in follow_ups} == {deviations[0]["deviation_id"]}
+
+
+def test_a_late_failure_recorded_at_the_lab_names_the_participants_of_the_hospital_that_used_the_lot(
+    app, login, runner, tmp_path
+):
+    """Sites: the GMP lab's people see their own site only, yet a failing late result they record reaches
+    every participant who was given or allocated the lot, wherever they were treated (patient safety is the
+    trial's, not a site's); the investigators told are those of the sites with such participants."""
+    _load(runner, "umsis-fresh")
+    add_site(login, "BJ-01", name="Beijing hospital")
+    add_site(login, "SH-02", name="Shanghai hospital")
+    lab_gmp, qa = login("gmp", sites=("SITE-01",)), login("qa")
+    cells = create_lot(lab_gmp, CELL, "ucmsc", container_count=2, volume_ml_per_container=20)
+    enter_results(lab_gmp, CELL, ALL_BUT_STERILITY)
+    vehicle = create_lot(lab_gmp, VEHICLE, "placebo", container_count=2, volume_ml_per_container=100)
+    enter_results(lab_gmp, VEHICLE, PASSING["placebo"])
+    assert _release(qa, CELL).status_code == 200
+    assert _release(qa, VEHICLE).status_code == 200
+    shipped = [cells["containers"][0]["container_id"], vehicle["containers"][0]["container_id"]]
+    planned = lab_gmp.post("/api/v1/shipments", json={"destination_site": "BJ-01", "container_ids": shipped})
+    assert planned.status_code == 201, planned.json
+    sid = planned.json["shipment_id"]
+    assert lab_gmp.post(f"/api/v1/shipments/{sid}/dispatch").status_code == 200
+    bj_pharmacist = login("pharmacist", sites=("BJ-01",))
+    received = bj_pharmacist.post(f"/api/v1/shipments/{sid}/receipt", json={"container_ids": shipped})
+    assert received.status_code == 200, received.json
+
+    code = fresh_code()
+    import_list(runner, tmp_path, [(code, "A", "active"), (fresh_code(), "A", "placebo")])
+    bj_investigator = login("investigator", sites=("BJ-01",))
+    sh_investigator = login("investigator", sites=("SH-02",))
+    enrolled = bj_investigator.post("/api/v1/participants", json={"participant_id": "P-B01", "stratum": "A"})
+    assert enrolled.status_code == 201, enrolled.json
+    thaw = bj_pharmacist.post(
+        "/api/v1/thaws",
+        json={
+            "container_id": shipped[0],
+            "viable_cells_per_ml": 5e6,
+            "viability_percent": 85,
+            "volume_ml": 20,
+        },
+    )
+    assert thaw.status_code == 201, thaw.json
+    bag = bj_pharmacist.post(
+        "/api/v1/doses",
+        json={"randomization_code": code, "thaw_id": thaw.json["thaw_id"], "drawn_volume_ml": 20,
+              "final_volume_ml": 100},
+    )  # fmt: skip
+    assert bag.status_code == 201, bag.json
+
+    assert _sterility(lab_gmp, CELL, "positive").status_code == 201
+    breaks = bj_investigator.get("/api/v1/code-breaks/safety").json["items"]
+    assert [b["participant_id"] for b in breaks] == ["P-B01"]
+    assert sh_investigator.get("/api/v1/code-breaks/safety").json["items"] == []
+    with app.app_context(), uow() as work:
+        told = work.session.execute(
+            select(Notification.site_code, Notification.subject, Notification.body).where(
+                Notification.kind == "safety_code_break"
+            )
+        ).all()
+    # The investigators of the one site with such a participant are told, and only they; no ID in it.
+    assert [site for site, _, _ in told] == ["BJ-01"]
+    assert "P-B01" not in told[0][1] + told[0][2]
+    # The lot's affected list: the hospital's investigator finds the participant, the other hospital's none.
+    assert bj_investigator.get(f"/api/v1/lots/{CELL}/affected").json["participants"] == ["P-B01"]
+    assert sh_investigator.get(f"/api/v1/lots/{CELL}/affected").status_code == 404  # not a lot of theirs
+    affected = login("pharmacist").get(f"/api/v1/lots/{CELL}/affected").json  # the whole trial's pharmacist
+    assert [(b["participant_id"], b["site"]) for b in affected["bags"]] == [("P-B01", "BJ-01")]
+    sh_pharmacist = login("pharmacist", sites=("SH-02",))
+    assert sh_pharmacist.get(f"/api/v1/lots/{CELL}/affected").status_code == 404

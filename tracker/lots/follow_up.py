@@ -123,14 +123,17 @@ def close_follow_up(
         "listed on its page; the pharmacy's affected list names the bags, and each participant given or "
         "allocated one is named to the investigator as a safety code-break.\nThis message names no arm.",
     )  # fmt: skip
-    queue_notification(
-        session, "safety_code_break", "investigator",
-        "Safety code-break: a late QC result failed",
-        f"A late {test} result of a released product failed at {now.isoformat()} (deviation "
-        f"{follow_up.deviation_id}). The participants who received or were allocated it are named to you "
-        "as safety code-breaks on the code-break page of the tracker.\n"
-        "This message names no participant and no arm.",
-    )  # fmt: skip
+    # The investigators of each site with such participants, and only they: the others have none to look for.
+    for site in dict.fromkeys(b["site"] for b in bags):
+        queue_notification(
+            session, "safety_code_break", "investigator",
+            "Safety code-break: a late QC result failed",
+            f"A late {test} result of a released product failed at {now.isoformat()} (deviation "
+            f"{follow_up.deviation_id}). The participants of your site who received or were allocated it are "
+            "named to you as safety code-breaks on the code-break page of the tracker.\n"
+            "This message names no participant and no arm.",
+            site=site,
+        )  # fmt: skip
 
 
 def _late_result_deviation(session: Session, lot: Lot) -> str | None:
@@ -170,7 +173,8 @@ def affected(uow: UnitOfWork, actor: Actor, lot_number: str) -> dict[str, Any]:
                 for c in lot.containers
             ]
         if failed:
-            bags = _bags(session, lot.lot_number)
+            # The safety code-breaks reach every site; a reader bound to sites reads those sites' part only.
+            bags = [b for b in _bags(session, lot.lot_number) if actor.trial_wide or b["site"] in actor.sites]
             if is_unblinded(role):
                 answer["bags"] = bags
             if is_unblinded(role) or role == "investigator":

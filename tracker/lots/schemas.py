@@ -223,6 +223,7 @@ class AffectedBag(Schema):
     participant_id = fields.String(required=True)
     randomization_code = fields.String(required=True)
     status = fields.String(required=True)
+    site = fields.String(required=True, metadata={"description": "the site whose pharmacy prepared the bag"})
 
 
 class AffectedContainer(Schema):

@@ -479,10 +479,11 @@ def safety_code_break(session: Session, participant_ids: Sequence[str], reason: 
     """Name each participant to the investigator as a SAFETY code-break (inside the caller's transaction):
     made by the system, because patient safety overrides blinding (a late QC result of the product given
     failed). It discloses that the participant was given or allocated the failed product, not the arm; the
-    arm stays behind the investigator's own signed code-break. One per participant and reason."""
+    arm stays behind the investigator's own signed code-break. One per participant and reason. Wherever the
+    participant was treated: the person whose entry set it off (the GMP lab's) works for another site."""
     broken_at = utcnow()
     for participant_id in participant_ids:
-        participant = _participant(session, participant_id)
+        participant = _participant(session, participant_id, everywhere=True)
         if participant is None:
             continue
         exists = session.execute(

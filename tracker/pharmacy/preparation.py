@@ -392,11 +392,16 @@ def next_steps(uow: UnitOfWork, actor: Actor, open_thaws: list[dict[str, Any]]) 
 
 def bags_from_lot(session: Session, lot_number: str) -> list[dict[str, Any]]:
     """Every bag prepared from a lot (voided ones too: their participant was allocated it), oldest first;
-    unblinded (a bag's lot says its arm). Handed to lots for a late result's affected list."""
+    unblinded (a bag's lot says its arm). Handed to lots for a late result's affected list, which is the
+    trial's at every site (patient safety), whoever records the result; each bag with its site."""
     rows = session.execute(
-        select(Bag.bag_id, Bag.participant_id, Bag.randomization_code, Bag.status)
+        select(Bag.bag_id, Bag.participant_id, Bag.randomization_code, Bag.status, Bag.site_code)
         .join(BagPreparation, BagPreparation.bag_pk == Bag.id)
         .where(BagPreparation.lot_number == lot_number)
-        .order_by(Bag.id)
+        .order_by(Bag.id),
+        execution_options={"all_sites": True},
     ).all()
-    return [{"bag_id": b, "participant_id": p, "randomization_code": c, "status": s} for b, p, c, s in rows]
+    return [
+        {"bag_id": b, "participant_id": p, "randomization_code": c, "status": s, "site": site}
+        for b, p, c, s, site in rows
+    ]
