@@ -24,6 +24,13 @@ def _shipment_sites(old: dict) -> dict:
     return {"from_site": FIRST_SITE, "destination_site": old["destination_site"].strip(" ").upper()}
 
 
+def _made_by_0020(row: dict) -> bool:
+    if row["created_by"] != "system":
+        return False
+    first = (row["code"], row["name"], row["kind"]) == (FIRST_SITE, "Site 01", "both")
+    return first or (row["kind"] == "clinical" and row["name"] == row["code"])
+
+
 def upgrade() -> None:
     from tracker.audit.upgrades import record_migrated_rows
 
@@ -33,8 +40,8 @@ def upgrade() -> None:
         "Rows changed by the schema's migrations (new columns with their values for existing rows, the first "
         "sites and shipments' sites as codes), recorded as they now stand.",
         rewritten={"shipment": _shipment_sites},
-        # 0020's sites; a site made through the app has its own event.
-        made={"site": lambda row: row["created_by"] == "system"},
+        # 0020's sites, as it made them (a site made through the app has its own event).
+        made={"site": _made_by_0020},
     )
 
 
