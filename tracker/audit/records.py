@@ -105,11 +105,13 @@ def _utc_text(value: dt.datetime) -> str:
     return value.isoformat() if value.tzinfo is dt.UTC else _plain(value)
 
 
-def image_of(table: Table, values: Any) -> dict[str, Any]:
-    """A row's columns as plain JSON values, the same way for an ORM object, a Core row or a dict."""
+def image_of(table: Table, values: Any, columns: Iterable[Any] | None = None) -> dict[str, Any]:
+    """A row's columns as plain JSON values, the same way for an ORM object, a Core row or a dict. A migration
+    names the `columns` its database has so far (tracker/audit/upgrades.py)."""
+    columns = table.columns if columns is None else columns
     if hasattr(values, "__getitem__"):
-        return {c.name: _plain(values[c.name]) for c in table.columns}
-    return {c.name: _plain(getattr(values, c.name)) for c in table.columns}
+        return {c.name: _plain(values[c.name]) for c in columns}
+    return {c.name: _plain(getattr(values, c.name)) for c in columns}
 
 
 def images_digest(images: Iterable[tuple[int, str, str, dict[str, Any] | None]]) -> str:
