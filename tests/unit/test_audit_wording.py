@@ -67,6 +67,16 @@ def test_every_action_recorded_has_words():
     assert sorted(named - set(ACTION_WORDS)) == []
 
 
+def test_the_trails_own_events_have_words():
+    """Migrations write the trail's own events with append_event, not record_event (upgrades.py, 0011)."""
+    from tracker.audit.upgrades import MIGRATE_ACTION
+
+    for action in (MIGRATE_ACTION, "reseal", "baseline_records"):
+        assert action in ACTION_WORDS
+    for name in ("revision", "rows_by_table", "archived_events", "sealed_events", "unblinded_events"):
+        assert name in FIELD_LABELS
+
+
 def test_every_field_recorded_before_or_after_has_a_label():
     fields = set()
     for where, call in _record_event_calls():

@@ -30,6 +30,9 @@ ACTION_WORDS = {
     "unlock": N_("Unlock account"),
     # the study, the audit trail, randomization lists
     "load": N_("Load study definition"), "checkpoint": N_("Seal the audit trail"),
+    # the trail's own events, written by migrations (tracker/audit/upgrades.py, 0011)
+    "migrate": N_("Records changed by a software upgrade"), "reseal": N_("Reseal the audit trail"),
+    "baseline_records": N_("Record every row as it stood"),
     "generate": N_("Generate list"), "import": N_("Import list"), "export": N_("Export list"),
     # lots and containers
     "record_qc_result": N_("Record QC result"), "release": N_("Release"), "reject": N_("Reject"),
@@ -58,6 +61,10 @@ ACTION_WORDS = {
 
 # Each field an event's before and after records, by the name people know it by.
 FIELD_LABELS = {
+    # the trail's own events (migrations)
+    "revision": N_("Software revision"), "rows_by_table": N_("Rows by table"),
+    "archived_events": N_("Archived events"), "sealed_events": N_("Sealed events"),
+    "unblinded_events": N_("Unblinded events"), "archived_head": N_("Last archived event"),
     # deviations and CAPA
     "deviation_id": N_("Deviation"), "title": N_("Title"), "description": N_("Description"),
     "category": N_("Category"), "state": N_("State"), "source": N_("Raised"),
