@@ -14,11 +14,11 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy import Connection, Text, cast, func, select
+from sqlalchemy import Connection, select
 
 from tracker.audit import records, rules
-from tracker.audit.models import AuditRecord
 from tracker.audit.services import append_event
+from tracker.audit.verification import latest_images
 from tracker.db import utcnow
 
 MIGRATE_ACTION, MIGRATE_ENTITY = "migrate", "audit_trail"
@@ -32,17 +32,7 @@ Made = Callable[[dict[str, Any]], bool]
 def _latest_images(conn: Connection, table: str) -> dict[str, dict[str, Any] | None]:
     # Held in memory per table: a migration runs once, and a trial's tables are thousands of rows, not
     # millions (temperature readings are no record table).
-    r = AuditRecord.__table__
-    ranked = (
-        select(
-            r.c.row_key,
-            cast(r.c.image, Text).label("image"),
-            func.row_number().over(partition_by=r.c.row_key, order_by=r.c.n.desc()).label("rank"),
-        )
-        .where(r.c.table_name == table)
-        .subquery()
-    )
-    rows = conn.execute(select(ranked.c.row_key, ranked.c.image).where(ranked.c.rank == 1))
+    rows = conn.execute(latest_images(table))
     return {key: None if image is None else orjson.loads(image) for key, image in rows}
 
 

@@ -331,7 +331,9 @@ MAX_RECORD_PROBLEMS = 100
 _NOT_SHOWN = "(not shown: unblinded or secret)"
 
 
-def _latest_images(session: Session, table: Table) -> Any:
+def latest_images(table_name: str) -> Any:
+    """(row key, its latest image as JSON text) of every row of a table the trail holds images of: what
+    verification compares with the live rows, and what an upgrade finds migrated (upgrades.py)."""
     r = AuditRecord.__table__
     ranked = (
         select(
@@ -339,11 +341,15 @@ def _latest_images(session: Session, table: Table) -> Any:
             cast(r.c.image, Text).label("image"),
             func.row_number().over(partition_by=r.c.row_key, order_by=r.c.n.desc()).label("rank"),
         )
-        .where(r.c.table_name == table.name)
+        .where(r.c.table_name == table_name)
         .subquery()
     )
-    key = _binary_order(session, ranked.c.row_key)
-    return select(ranked.c.row_key, ranked.c.image).where(ranked.c.rank == 1).order_by(key)
+    return select(ranked.c.row_key, ranked.c.image).where(ranked.c.rank == 1)
+
+
+def _latest_images(session: Session, table: Table) -> Any:
+    query = latest_images(table.name)
+    return query.order_by(_binary_order(session, query.selected_columns.row_key))
 
 
 def _binary_order(session: Session, column: Any) -> Any:
