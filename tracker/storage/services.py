@@ -38,12 +38,14 @@ ALARM_AUDIENCES = ("gmp", "qa")
 # ---- reading -------------------------------------------------------------------------------------------
 
 
-def _unit(session: Session, unit_id: str, *, lock: bool = False) -> StorageUnit:
+def _unit(session: Session, unit_id: str, *, lock: bool = False, everywhere: bool = False) -> StorageUnit:
+    """The unit with this ID; `everywhere`: at any site, whoever asks."""
     wanted = rules.normal_unit_id(unit_id)
     missing = NotFound(
         N_("No storage unit has the ID %(id)s"), params={"id": unit_id}, code="storage_unit_not_found"
     )
-    return find_one(session, select(StorageUnit).where(StorageUnit.unit_id == wanted), missing, lock=lock)
+    query = select(StorageUnit).where(StorageUnit.unit_id == wanted).execution_options(all_sites=everywhere)
+    return find_one(session, query, missing, lock=lock)
 
 
 def _range(session: Session, kind: str) -> tuple[float | None, float | None]:
@@ -292,8 +294,9 @@ def store_readings_in(
     session: Session, actor: Actor, unit_id: str, readings: list[tuple[dt.datetime, float]]
 ) -> dict[str, Any] | None:
     """A logger file's readings (sorted) stored for a unit inside the caller's transaction, as an import
-    stores them (a shipment's dry shipper at receipt); None when there are none."""
-    unit = _unit(session, unit_id, lock=True)
+    stores them (a shipment's dry shipper at receipt); None when there are none. The dry shipper is the
+    sending lab's unit, the receipt the hospital's: the shipment named it, so it is found at any site."""
+    unit = _unit(session, unit_id, lock=True, everywhere=True)
     return _store_readings(session, actor, unit, readings, "logger_file") if readings else None
 
 
