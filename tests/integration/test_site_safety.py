@@ -4,7 +4,10 @@ the whole trial sees the whole trial, while what it answers stays narrowed to th
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from tests.conftest import PASSWORD
+from tests.lots_support import PASSING, create_lot, enter_results
 from tests.shipments_support import (
     EXCURSION,
     STEADY,
@@ -14,7 +17,10 @@ from tests.shipments_support import (
     released_lots,
     road_start,
 )
+from tests.sites_support import add_site
 from tracker.db import CLOCK
+from tracker.notifications.models import Notification
+from tracker.web.context import uow
 
 
 @pytest.fixture
@@ -68,3 +74,48 @@ def test_the_hospital_attaches_the_lab_s_dry_shipper_log_after_the_receipt(login
     assert attached.status_code == 200, attached.json
     assert sorted(attached.json["quarantined"]) == sorted(shipped)
     assert pharmacist.get("/api/v1/storage-units/DS-01").status_code == 404
+
+
+def test_a_late_failure_recorded_at_the_lab_names_every_container_of_the_lot_wherever_it_is(
+    app, login, runner
+):
+    """The lot's audit event and QA's message count the lot's containers at every site, not only those the
+    lab's person still sees (one went to a hospital); the lab's lot page still lists the lab's only."""
+
+    assert runner.invoke(args=["study", "load", "umsis-fresh"]).exit_code == 0
+    add_site(login, "BJ-01", name="Beijing hospital")
+    lab_gmp, qa = login("gmp", sites=("SITE-01",)), login("qa")
+    lot = "UC-0200"
+    ids = [c["container_id"] for c in create_lot(lab_gmp, lot, "ucmsc", container_count=2)["containers"]]
+    enter_results(lab_gmp, lot, {t: v for t, v in PASSING["ucmsc"].items() if t != "sterility"})
+    vehicle = create_lot(lab_gmp, "VEH-0200", "placebo", container_count=1)["containers"][0]["container_id"]
+    enter_results(lab_gmp, "VEH-0200", PASSING["placebo"])
+    for number in (lot, "VEH-0200"):
+        signed = qa.post(
+            f"/api/v1/lots/{number}/release", json={"password": PASSWORD, "meaning": "QA release"}
+        )
+        assert signed.status_code == 200, signed.json
+    kit = [ids[0], vehicle]
+    planned = lab_gmp.post("/api/v1/shipments", json={"destination_site": "BJ-01", "container_ids": kit})
+    assert planned.status_code == 201, planned.json
+    sid = planned.json["shipment_id"]
+    assert lab_gmp.post(f"/api/v1/shipments/{sid}/dispatch").status_code == 200
+    bj_pharmacist = login("pharmacist", sites=("BJ-01",))
+    received = bj_pharmacist.post(f"/api/v1/shipments/{sid}/receipt", json={"container_ids": kit})
+    assert received.status_code == 200, received.json
+
+    failed = lab_gmp.post(f"/api/v1/lots/{lot}/qc-results", json={"test": "sterility", "value": "positive"})
+    assert failed.status_code == 201, failed.json
+    events = qa.get(f"/api/v1/audit?entity_type=lot&entity_id={lot}").json["events"]
+    event = next(e for e in events if e["action"] == "late_result_failed")
+    assert sorted(event["after"]["containers"]) == sorted(ids)
+    with app.app_context(), uow() as work:
+        bodies = (
+            work.session.execute(select(Notification.body).where(Notification.kind == "late_result_failed"))
+            .scalars()
+            .all()
+        )
+    assert len(bodies) == 1
+    assert "The lot's 2 containers" in bodies[0]
+    # What the lab's person reads stays the lab's: the container at the hospital is not on their lot page.
+    assert [c["container_id"] for c in lab_gmp.get(f"/api/v1/lots/{lot}").json["containers"]] == ids[1:]
