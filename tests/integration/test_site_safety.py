@@ -3,6 +3,8 @@ the whole trial sees the whole trial, while what it answers stays narrowed to th
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -119,3 +121,37 @@ def test_a_late_failure_recorded_at_the_lab_names_every_container_of_the_lot_whe
     assert "The lot's 2 containers" in bodies[0]
     # What the lab's person reads stays the lab's: the container at the hospital is not on their lot page.
     assert [c["container_id"] for c in lab_gmp.get(f"/api/v1/lots/{lot}").json["containers"]] == ids[1:]
+
+
+def test_an_excursion_of_the_lab_s_freezer_reaches_the_containers_that_went_to_a_hospital_since(login, clock):
+    """Readings the lab posts late show an excursion while a kit was still in the freezer: that kit is at a
+    hospital now, out of the lab person's sight, yet it was exposed, so it gets its deviation as well (it
+    got none). The lab's answer and reads stay the lab's: the hospital's deviations are not listed to it."""
+    _, qa, cells, vehicle = released_lots(login)  # every container made in LN2-01 of the lab
+    start = CLOCK.now() + dt.timedelta(minutes=5)
+    lab_gmp = login("gmp", sites=("SITE-01",))
+    unit = {"unit_id": "LN2-01", "name": "Main freezer", "kind": "ln2_freezer", "location": "GMP lab"}
+    assert lab_gmp.post("/api/v1/storage-units", json=unit).status_code == 201
+    kit = [cells[0], vehicle[0]]
+    sid = dispatched(lab_gmp, kit, clock)
+    pharmacist = login("pharmacist", sites=("SITE-02",))
+    received = pharmacist.post(f"/api/v1/shipments/{sid}/receipt", json={"container_ids": kit})
+    assert received.status_code == 200, received.json
+
+    values = [-190] * 4 + [-120] * 9 + [-190] * 4  # 45 minutes out of range, before the kit left
+    readings = [
+        {"at": (start + dt.timedelta(minutes=5 * i)).isoformat(), "temperature_c": v}
+        for i, v in enumerate(values)
+    ]
+    posted = lab_gmp.post("/api/v1/storage-units/LN2-01/readings", json={"readings": readings})
+    assert posted.status_code == 201, posted.json
+    every = qa.get("/api/v1/deviations?category=temperature_excursion").json["items"]
+    assert sorted(d["container_id"] for d in every) == sorted(cells + vehicle)
+    at_hospital = {d["deviation_id"] for d in every if d["container_id"] in kit}
+    assert {d["deviation_id"] for d in pharmacist.get("/api/v1/deviations").json["items"]} == at_hospital
+    # The lab's answer and its list: the lab's containers' deviations only.
+    assert len(posted.json["deviations"]) == len(cells + vehicle) - 2
+    assert not set(posted.json["deviations"]) & at_hospital
+    assert not {d["deviation_id"] for d in lab_gmp.get("/api/v1/deviations").json["items"]} & at_hospital
+    # The lab still holds its own containers in quarantine; the hospital's issued kit is not held.
+    assert in_quarantine(qa) == sorted(set(cells + vehicle) - set(kit))

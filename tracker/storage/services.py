@@ -393,8 +393,11 @@ def containers_in_unit_during(
         ).scalars()
     )
     query = select(Container, Lot.lot_number).join(Lot, Lot.id == Container.lot_id)
+    # At every site: a container in the unit then may have gone to a hospital since, out of the sight of the
+    # person whose readings show the excursion, and it was exposed all the same.
     rows = session.execute(
-        query.where((Container.freezer == unit_id) | Container.container_id.in_(moved or {""}))
+        query.where((Container.freezer == unit_id) | Container.container_id.in_(moved or {""})),
+        execution_options=ALL_SITES,
     ).all()
     ids = [container.container_id for container, _ in rows]
     # Every candidate's moves and first departure in two queries, not two per container.
@@ -452,7 +455,8 @@ def _open_deviations(
                 session, actor, "temperature_excursion",
                 {"container_id": container_id, "lot_number": lot_number}, title, "storage_excursion",
             )  # fmt: skip
-            if deviation is not None:
+            # The answer names the deviations of the person's sites only (another site's is theirs).
+            if deviation is not None and (actor.trial_wide or deviation.site_code in actor.sites):
                 opened.append(deviation.deviation_id)
             deviation_id = (
                 deviation.deviation_id if deviation is not None else _deviation_of(session, container_id)
@@ -464,12 +468,13 @@ def _open_deviations(
 
 
 def _deviation_of(session: Session, container_id: str) -> str | None:
-    """The temperature excursion deviation a container's first excursion opened."""
+    """The temperature excursion deviation a container's first excursion opened, at whatever site."""
     return session.execute(
         select(Deviation.deviation_id).where(
             Deviation.category == "temperature_excursion", Deviation.trigger_type == "container",
             Deviation.trigger_id == container_id,
-        ).limit(1)
+        ).limit(1),
+        execution_options=ALL_SITES,
     ).scalar()  # fmt: skip
 
 
