@@ -155,3 +155,36 @@ def test_an_excursion_of_the_lab_s_freezer_reaches_the_containers_that_went_to_a
     assert not {d["deviation_id"] for d in lab_gmp.get("/api/v1/deviations").json["items"]} & at_hospital
     # The lab still holds its own containers in quarantine; the hospital's issued kit is not held.
     assert in_quarantine(qa) == sorted(set(cells + vehicle) - set(kit))
+
+
+def test_a_container_s_second_excursion_at_the_hospital_joins_its_deviation_from_the_lab(login, clock):
+    """Once per category and record across sites: a kit with an excursion deviation from the lab's freezer
+    (the lab's) has another on the road; the hospital's receipt, which cannot see the lab's deviation, opens
+    no second one (the unique constraint is not hit as an error) and holds the kit."""
+    _, qa, cells, vehicle = released_lots(login)
+    start = CLOCK.now() + dt.timedelta(minutes=5)
+    lab_gmp = login("gmp", sites=("SITE-01",))
+    unit = {"unit_id": "LN2-01", "name": "Main freezer", "kind": "ln2_freezer", "location": "GMP lab"}
+    assert lab_gmp.post("/api/v1/storage-units", json=unit).status_code == 201
+    shipper = {"unit_id": "DS-01", "name": "Dry shipper", "kind": "dry_shipper", "location": "GMP lab"}
+    assert lab_gmp.post("/api/v1/storage-units", json=shipper).status_code == 201
+    readings = [
+        {"at": (start + dt.timedelta(minutes=5 * i)).isoformat(), "temperature_c": v}
+        for i, v in enumerate(EXCURSION)
+    ]
+    clock.advance(dt.timedelta(hours=2))
+    posted = lab_gmp.post("/api/v1/storage-units/LN2-01/readings", json={"readings": readings})
+    assert posted.status_code == 201, posted.json
+    kit = [cells[0], vehicle[0]]
+    for decided in kit:  # QA releases the kit back into the store, so that it can travel
+        body = {"decision": "release", "reason": "Reviewed", "password": PASSWORD}
+        assert qa.post(f"/api/v1/containers/{decided}/quarantine", json=body).status_code == 200
+    sid = dispatched(lab_gmp, kit, clock, shipper_unit_id="DS-01")
+    pharmacist = login("pharmacist", sites=("SITE-02",))
+    body = {"container_ids": kit, "logger_csv": logger_csv(road_start(), EXCURSION)}
+    received = pharmacist.post(f"/api/v1/shipments/{sid}/receipt", json=body)
+    assert received.status_code == 200, received.json
+    assert sorted(received.json["quarantined"]) == sorted(kit)
+    every = qa.get("/api/v1/deviations?category=temperature_excursion").json["items"]
+    assert sorted(d["container_id"] for d in every) == sorted(cells + vehicle)  # one per container
+    assert pharmacist.get("/api/v1/deviations").json["items"] == []  # the lab's, not the hospital's
