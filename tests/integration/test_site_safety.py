@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
-from tests.lots_support import PASSING, create_lot, enter_results
+from tests.lots_support import PASSING, create_lot, enter_results, lot_body
 from tests.shipments_support import (
     EXCURSION,
     STEADY,
@@ -21,6 +21,7 @@ from tests.shipments_support import (
 )
 from tests.sites_support import add_site
 from tracker.db import CLOCK
+from tracker.lots import creation
 from tracker.notifications.models import Notification
 from tracker.web.context import uow
 
@@ -188,3 +189,22 @@ def test_a_container_s_second_excursion_at_the_hospital_joins_its_deviation_from
     every = qa.get("/api/v1/deviations?category=temperature_excursion").json["items"]
     assert sorted(d["container_id"] for d in every) == sorted(cells + vehicle)  # one per container
     assert pharmacist.get("/api/v1/deviations").json["items"] == []  # the lab's, not the hospital's
+
+
+def test_a_new_container_id_is_unused_at_every_site(login, clock, monkeypatch):
+    """A container ID is the trial's: the lab's person, who no longer sees a container received at a hospital,
+    draws its ID again for a new lot (forced here); the lot is made with another ID (it was refused as
+    'lot exists')."""
+    _, qa, cells, vehicle = released_lots(login)
+    lab_gmp = login("gmp", sites=("SITE-01",))
+    kit = [cells[0], vehicle[0]]
+    sid = dispatched(lab_gmp, kit, clock)
+    pharmacist = login("pharmacist", sites=("SITE-02",))
+    assert pharmacist.post(f"/api/v1/shipments/{sid}/receipt", json={"container_ids": kit}).status_code == 200
+    assert lab_gmp.get(f"/api/v1/containers/{cells[0]}/custody").status_code == 404  # the hospital's now
+    drawn = iter([cells[0]])
+    made_by = creation.rules.container_id_from
+    monkeypatch.setattr(creation.rules, "container_id_from", lambda body: next(drawn, None) or made_by(body))
+    made = lab_gmp.post("/api/v1/lots", json=lot_body("UC-0300", "ucmsc", container_count=1))
+    assert made.status_code == 201, made.json
+    assert [c["container_id"] for c in made.json["containers"]] != [cells[0]]
