@@ -29,8 +29,11 @@ from tracker.studies.services import current_study
 from tracker.translation import N_
 
 
-def find_container(session: Session, container_id: str, *, lock: bool = True) -> Container:
-    """The container with this ID, locked for update by default, or NotFound."""
+def find_container(
+    session: Session, container_id: str, *, lock: bool = True, everywhere: bool = False
+) -> Container:
+    """The container with this ID, locked for update by default, or NotFound; `everywhere`: at any site,
+    whoever asks."""
     wanted = (container_id or "").strip().upper()
     if not rules.is_container_id(wanted):
         raise NotFound(
@@ -38,7 +41,7 @@ def find_container(session: Session, container_id: str, *, lock: bool = True) ->
             params={"container": container_id},
             code="container_not_found",
         )
-    query = select(Container).where(Container.container_id == wanted)
+    query = select(Container).where(Container.container_id == wanted).execution_options(all_sites=everywhere)
     missing = NotFound(
         N_("No container has the ID %(container)s"), params={"container": wanted}, code="container_not_found"
     )

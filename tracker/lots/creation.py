@@ -38,9 +38,11 @@ def _new_container_ids(session: Session, count: int) -> list[str]:
             )
             for _ in range(count - len(ids))
         }
+        # At every site: an ID is the trial's, and the lab's person does not see what a hospital received.
         taken = set(
             session.execute(
-                select(Container.container_id).where(Container.container_id.in_(candidates))
+                select(Container.container_id).where(Container.container_id.in_(candidates)),
+                execution_options=ALL_SITES,
             ).scalars()
         )
         ids |= candidates - taken

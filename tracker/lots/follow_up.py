@@ -21,7 +21,7 @@ from tracker.db import UnitOfWork, utcnow
 from tracker.deviations.models import Deviation
 from tracker.deviations.services import raise_automatic
 from tracker.lots import rules
-from tracker.lots.models import Lot, LotFollowUp, QcResult
+from tracker.lots.models import Container, Lot, LotFollowUp, QcResult
 from tracker.lots.records import find_lot, follow_ups_view
 from tracker.notifications.services import queue_notification
 from tracker.roles import Actor
@@ -100,6 +100,16 @@ def close_follow_up(
     session.flush()
     bags = _bags(session, lot.lot_number)
     participants = _participants(bags)
+    # Every container of the lot, wherever it is now: `lot.containers` is narrowed to the recorder's sites
+    # (the lab's person does not see what went to a hospital), and the trail and QA's message are the trial's.
+    containers = (
+        session.execute(
+            select(Container.container_id).where(Container.lot_id == lot.id).order_by(Container.id),
+            execution_options={"all_sites": True},
+        )
+        .scalars()
+        .all()
+    )
     # The lot's event names its containers and the deviation; bags and participants are unblinded links
     # (each participant's own safety code-break event names that participant).
     record_event(
@@ -107,7 +117,7 @@ def close_follow_up(
         before={"follow_up": "pending"},
         after={"test": test, "result_id": result.id, "follow_up": "failed",
                "deviation_id": follow_up.deviation_id,
-               "containers": [c.container_id for c in lot.containers]},
+               "containers": list(containers)},
     )  # fmt: skip
     if participants:
         if _safety_code_break is None:
@@ -119,7 +129,7 @@ def close_follow_up(
         f"Late result failed: lot {lot.lot_number}, {test}",
         f"Lot {lot.lot_number} was released with {test} pending; its {test} result recorded at "
         f"{now.isoformat()} fails its specification ({result.specification}).\n"
-        f"Deviation {follow_up.deviation_id} is open. The lot's {len(lot.containers)} containers are "
+        f"Deviation {follow_up.deviation_id} is open. The lot's {len(containers)} containers are "
         "listed on its page; the pharmacy's affected list names the bags, and each participant given or "
         "allocated one is named to the investigator as a safety code-break.\nThis message names no arm.",
     )  # fmt: skip

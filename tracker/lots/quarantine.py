@@ -79,8 +79,11 @@ def quarantine_in(
 
     `in_pharmacy` holds one waiting unused in the pharmacy's stock instead (a shipment's logger file read
     after its receipt): the caller chooses only whole kits none of whose containers was used, so what is
-    held tells blinded QA nothing of which material the pharmacy took."""
-    container = find_container(session, container_id)
+    held tells blinded QA nothing of which material the pharmacy took.
+
+    The container is looked for at every site: a unit's excursion reaches one that was in it then and has
+    gone to a hospital since, out of the recording person's sight (it is not held: it left the store)."""
+    container = find_container(session, container_id, everywhere=True)
     held_status = "issued" if in_pharmacy else "stored"
     if container.status != held_status or custody.open_quarantine(session, container.container_id):
         return False

@@ -38,12 +38,14 @@ ALARM_AUDIENCES = ("gmp", "qa")
 # ---- reading -------------------------------------------------------------------------------------------
 
 
-def _unit(session: Session, unit_id: str, *, lock: bool = False) -> StorageUnit:
+def _unit(session: Session, unit_id: str, *, lock: bool = False, everywhere: bool = False) -> StorageUnit:
+    """The unit with this ID; `everywhere`: at any site, whoever asks."""
     wanted = rules.normal_unit_id(unit_id)
     missing = NotFound(
         N_("No storage unit has the ID %(id)s"), params={"id": unit_id}, code="storage_unit_not_found"
     )
-    return find_one(session, select(StorageUnit).where(StorageUnit.unit_id == wanted), missing, lock=lock)
+    query = select(StorageUnit).where(StorageUnit.unit_id == wanted).execution_options(all_sites=everywhere)
+    return find_one(session, query, missing, lock=lock)
 
 
 def _range(session: Session, kind: str) -> tuple[float | None, float | None]:
@@ -292,8 +294,9 @@ def store_readings_in(
     session: Session, actor: Actor, unit_id: str, readings: list[tuple[dt.datetime, float]]
 ) -> dict[str, Any] | None:
     """A logger file's readings (sorted) stored for a unit inside the caller's transaction, as an import
-    stores them (a shipment's dry shipper at receipt); None when there are none."""
-    unit = _unit(session, unit_id, lock=True)
+    stores them (a shipment's dry shipper at receipt); None when there are none. The dry shipper is the
+    sending lab's unit, the receipt the hospital's: the shipment named it, so it is found at any site."""
+    unit = _unit(session, unit_id, lock=True, everywhere=True)
     return _store_readings(session, actor, unit, readings, "logger_file") if readings else None
 
 
@@ -390,8 +393,11 @@ def containers_in_unit_during(
         ).scalars()
     )
     query = select(Container, Lot.lot_number).join(Lot, Lot.id == Container.lot_id)
+    # At every site: a container in the unit then may have gone to a hospital since, out of the sight of the
+    # person whose readings show the excursion, and it was exposed all the same.
     rows = session.execute(
-        query.where((Container.freezer == unit_id) | Container.container_id.in_(moved or {""}))
+        query.where((Container.freezer == unit_id) | Container.container_id.in_(moved or {""})),
+        execution_options=ALL_SITES,
     ).all()
     ids = [container.container_id for container, _ in rows]
     # Every candidate's moves and first departure in two queries, not two per container.
@@ -449,7 +455,8 @@ def _open_deviations(
                 session, actor, "temperature_excursion",
                 {"container_id": container_id, "lot_number": lot_number}, title, "storage_excursion",
             )  # fmt: skip
-            if deviation is not None:
+            # The answer names the deviations of the person's sites only (another site's is theirs).
+            if deviation is not None and (actor.trial_wide or deviation.site_code in actor.sites):
                 opened.append(deviation.deviation_id)
             deviation_id = (
                 deviation.deviation_id if deviation is not None else _deviation_of(session, container_id)
@@ -461,12 +468,13 @@ def _open_deviations(
 
 
 def _deviation_of(session: Session, container_id: str) -> str | None:
-    """The temperature excursion deviation a container's first excursion opened."""
+    """The temperature excursion deviation a container's first excursion opened, at whatever site."""
     return session.execute(
         select(Deviation.deviation_id).where(
             Deviation.category == "temperature_excursion", Deviation.trigger_type == "container",
             Deviation.trigger_id == container_id,
-        ).limit(1)
+        ).limit(1),
+        execution_options=ALL_SITES,
     ).scalar()  # fmt: skip
 
 
