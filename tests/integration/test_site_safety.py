@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from tests.lots_support import PASSING, create_lot, enter_results, lot_body
+from tests.pharmacy_support import build_trial
 from tests.shipments_support import (
     EXCURSION,
     STEADY,
@@ -20,6 +21,7 @@ from tests.shipments_support import (
     road_start,
 )
 from tests.sites_support import add_site
+from tests.ward_support import ready_bag
 from tracker.db import CLOCK
 from tracker.lots import creation
 from tracker.notifications.models import Notification
@@ -208,3 +210,31 @@ def test_a_new_container_id_is_unused_at_every_site(login, clock, monkeypatch):
     made = lab_gmp.post("/api/v1/lots", json=lot_body("UC-0300", "ucmsc", container_count=1))
     assert made.status_code == 201, made.json
     assert [c["container_id"] for c in made.json["containers"]] != [cells[0]]
+
+
+def test_a_nurse_of_another_site_scanning_a_bag_finds_no_bag_and_learns_nothing_of_it(
+    login, runner, tmp_path
+):
+    """The bedside scan reads with one fast Core query (never narrowed by the session): a bag or a
+    participant of another site answers as unknown there, as every other route does, and says nothing of
+    them (the scan's answer on a match names the participant and the randomization code)."""
+    trial = build_trial(login, runner, tmp_path)  # everything at SITE-01
+    bag = ready_bag(trial, "active")
+    add_site(login, "SITE-02")
+    elsewhere = login("nurse", sites=("SITE-02",))
+    scanned = elsewhere.post(
+        "/api/v1/scans", json={"qr_payload": bag["qr_payload"], "participant_id": bag["participant_id"]}
+    )
+    assert scanned.status_code == 404, scanned.json
+    assert scanned.json["error"]["code"] == "unknown_bag"
+    code = trial.participants[bag["participant_id"]][0]
+    assert code not in scanned.get_data(as_text=True)
+    assert bag["bag_id"] not in scanned.get_data(as_text=True)
+    # A participant of another site is no participant here either, whatever bag is scanned.
+    assert trial.nurse.get(f"/api/v1/bags/{bag['bag_id']}").json["status"] == "received"
+    here = login("nurse", sites=("SITE-01",))
+    matched = here.post(
+        "/api/v1/scans", json={"qr_payload": bag["qr_payload"], "participant_id": bag["participant_id"]}
+    )
+    assert matched.status_code == 200, matched.json
+    assert matched.json["randomization_code"] == code

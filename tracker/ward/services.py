@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, insert, select
+from sqlalchemy import and_, bindparam, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from tracker.audit.services import record_event
@@ -67,24 +67,39 @@ def _refusal(code: str, status: int, extra: dict[str, Any]) -> DomainError:
 
 # The scanned bag, whether the participant exists and was infused, whether a fresh scan ID is taken already:
 # one query, built once (the bedside scan is the busiest write of the app).
-_SCAN_FACTS = select(
-    Bag.id, Bag.bag_id, Bag.status, Bag.use_by, Bag.quarantined, Bag.participant_id, Bag.randomization_code,
+def _scan_facts_query(at_sites: bool) -> Any:
+    """One Core query, built once: the session's site narrowing (tracker/sites/scope.py) applies to ORM reads
+    only, so a nurse bound to sites gets the same narrowing here by hand: another site's bag or participant
+    is unknown at this bedside, as on every other route."""
+    bag = Bag.bag_id == bindparam("bag_id")
     # The wristband arrives as its key (upper case); IDs are stored as first enrolled.
-    exists().where(func.upper(Participant.participant_id) == bindparam("participant_id"))
-    .label("participant_known"),
-    exists().where(func.upper(Infusion.participant_id) == bindparam("participant_id"))
-    .label("participant_infused"),
-    exists().where(Scan.scan_id == bindparam("scan_id")).label("scan_id_taken"),
-).where(Bag.bag_id == bindparam("bag_id"))  # fmt: skip
+    participant = func.upper(Participant.participant_id) == bindparam("participant_id")
+    if at_sites:
+        bag = and_(bag, Bag.site_code.in_(bindparam("sites", expanding=True)))
+        participant = and_(participant, Participant.site_code.in_(bindparam("sites", expanding=True)))
+    return select(
+        Bag.id, Bag.bag_id, Bag.status, Bag.use_by, Bag.quarantined, Bag.participant_id,
+        Bag.randomization_code, exists().where(participant).label("participant_known"),
+        exists().where(func.upper(Infusion.participant_id) == bindparam("participant_id"))
+        .label("participant_infused"),
+        exists().where(Scan.scan_id == bindparam("scan_id")).label("scan_id_taken"),
+    ).where(bag)  # fmt: skip
+
+
+_SCAN_FACTS = {False: _scan_facts_query(False), True: _scan_facts_query(True)}
 
 
 _INSERT_SCAN = insert(Scan.__table__).returning(Scan.__table__.c.id)
 
 
 def _scan_facts(session: Session, bag_id: str, participant_id: str, scan_id: str) -> Any:
-    """The facts a scan decides on (see _SCAN_FACTS); None when no bag has that ID."""
+    """The facts a scan decides on (see _scan_facts_query); None when no bag has that ID at the person's
+    sites."""
     params = {"bag_id": bag_id, "participant_id": participant_id, "scan_id": scan_id}
-    return session.connection().execute(_SCAN_FACTS, params).first()
+    sites = session.info.get("sites")
+    if sites:
+        params["sites"] = list(sites)
+    return session.connection().execute(_SCAN_FACTS[bool(sites)], params).first()
 
 
 def record_scan(
