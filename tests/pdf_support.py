@@ -11,7 +11,8 @@ from pypdf import PdfReader
 def pdf_pages(pdf: bytes | Any) -> list[str]:
     """Each page's text; `pdf` is the file's bytes, or a test client's response, which must be a 200 PDF."""
     if not isinstance(pdf, bytes | bytearray):
-        assert (pdf.status_code, pdf.mimetype) == (200, "application/pdf"), pdf.get_data()[:500]
+        said = (pdf.status_code, pdf.mimetype)
+        assert said == (200, "application/pdf"), f"{said}, not a 200 PDF: {pdf.get_data()[:500]!r}"
         pdf = pdf.data
     return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
 
