@@ -11,10 +11,10 @@ import io
 import re
 
 import pytest
-from pypdf import PdfReader
 
 from tests.integration.adverse_event_support import MILD, SERIOUS, one_infusion_per_arm
 from tests.integration.randomization_support import text_mentions_an_arm
+from tests.pdf_support import flat, pdf_text
 from tests.pharmacy_support import CELL_LOT, VEHICLE_LOT, iso
 from tracker.db import CLOCK
 
@@ -57,13 +57,6 @@ def _rows(response):
     assert response.status_code == 200, response.data[:300]
     assert response.mimetype == "text/csv"
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-
-
-def _pdf_text(response):
-    assert response.status_code == 200, response.data[:300]
-    assert response.mimetype == "application/pdf"
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
-    return " ".join(text.split())  # a cell's text wraps at its column's edge
 
 
 def _unblinded_names(trial) -> list[str]:
@@ -162,7 +155,7 @@ def test_every_reader_gets_the_same_files_and_the_others_none(trial, login):
         client = getattr(trial, role)
         files[role] = (
             [{k: v for k, v in r.items()} for r in _rows(client.get("/api/v1/reports/adverse-events.csv"))],
-            TIME.sub("<time>", _pdf_text(client.get("/api/v1/reports/adverse-events.pdf"))),
+            TIME.sub("<time>", flat(pdf_text(client.get("/api/v1/reports/adverse-events.pdf")))),
         )
     assert files["nurse"][0] == files["investigator"][0] == files["qa"][0]
     # Alike but for the reader's name where the file says who made it.
@@ -182,7 +175,7 @@ def test_nothing_in_the_listing_depends_on_the_arm(trial):
     for role in READERS:
         client = getattr(trial, role)
         csv_text = client.get("/api/v1/reports/adverse-events.csv").get_data(as_text=True)
-        pdf = _pdf_text(client.get("/api/v1/reports/adverse-events.pdf"))
+        pdf = flat(pdf_text(client.get("/api/v1/reports/adverse-events.pdf")))
         for text in (csv_text, pdf):
             assert not text_mentions_an_arm(text), role
             for name in _unblinded_names(trial):
@@ -207,7 +200,7 @@ def test_the_pdf_counts_serious_and_not_by_grade_and_lists_every_event(trial, cl
     serious = _record(trial.nurse, trial.infusions["active"]["infusion_id"], **SERIOUS)
     mild = _record(trial.nurse, trial.infusions["placebo"]["infusion_id"])
     clock.advance(dt.timedelta(hours=25))
-    text = _pdf_text(trial.qa.get("/api/v1/reports/adverse-events.pdf"))
+    text = flat(pdf_text(trial.qa.get("/api/v1/reports/adverse-events.pdf")))
     assert "Adverse event listing" in text
     for said in ("Serious 1", "Not serious 1", "Overdue for the sponsor 1", "All 2", "Review and signature"):
         assert said in text, said
@@ -233,7 +226,7 @@ def test_the_reports_page_and_the_adverse_event_list_link_the_listing_for_its_re
             assert "/reports/adverse-events.csv" in html, (role, url)
         rows = _rows(page.get("/reports/adverse-events.csv"))
         assert [r["ae_id"] for r in rows] == [event["ae_id"]]
-        assert event["ae_id"] in _pdf_text(page.get("/reports/adverse-events.pdf"))
+        assert event["ae_id"] in flat(pdf_text(page.get("/reports/adverse-events.pdf")))
     for role in ("statistician", "pharmacist", "admin"):
         page = browse(role)
         assert "/reports/adverse-events.csv" not in page.get("/reports").get_data(as_text=True), role
@@ -264,7 +257,7 @@ def test_the_listing_pdf_speaks_chinese(trial, browse, clock):
     clock.advance(dt.timedelta(hours=25))
     investigator = browse("investigator")
     investigator.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9"
-    text = _pdf_text(investigator.get("/reports/adverse-events.pdf"))
+    text = flat(pdf_text(investigator.get("/reports/adverse-events.pdf")))
     for words in ("不良事件一览表", "严重", "审核与签名", "住院或延长住院", "停止输注", "申办方报告时限"):
         assert words in text, words
     for english in ("Adverse event listing", "Not serious", "Sponsor clock", "overdue", "Infusion stopped"):
@@ -278,7 +271,7 @@ def test_the_participant_record_lists_the_participants_adverse_events_alike_for_
     events = _alike_events(trial)
 
     def record(client, arm: str) -> str:
-        return _pdf_text(client.get(f"/api/v1/participants/{events[arm]['participant_id']}/record.pdf"))
+        return flat(pdf_text(client.get(f"/api/v1/participants/{events[arm]['participant_id']}/record.pdf")))
 
     texts = {}
     for arm, event in events.items():

@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import io
 import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from tests.integration.randomization_support import text_mentions_an_arm
 from tests.integration.test_chinese_coverage import PEOPLE_TEXT, ROLES, english_words
 from tests.lots_support import create_lot
+from tests.pdf_support import flat, pdf_pages, pdf_text
 from tests.pharmacy_support import CELL_LOT, build_trial
 from tests.ward_support import move, ready_bag
 from tracker.audit.models import AuditEvent, UnblindedAuditEvent
@@ -52,16 +51,6 @@ def _actions(text: str) -> set[str]:
 
 def _older_link(text: str) -> str:
     return html.unescape(re.search(r'<a rel="next" href="([^"]+)"', text).group(1))
-
-
-def _pdf_text(response) -> str:
-    assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    assert response.mimetype == "application/pdf"
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
-
-
-def _pages(response) -> list[str]:
-    return [page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages]
 
 
 @pytest.fixture
@@ -205,7 +194,7 @@ def _normalised(text: str) -> str:
 def test_the_audit_pdf_is_a_signed_table_with_page_numbers(busy_trail, browse):
     qa = browse("qa")
     response = qa.get("/reports/audit.pdf?entity_type=user&since=&until=")
-    text = _pdf_text(response)
+    text = pdf_text(response)
     for header in ("Seq", "Time", "User", "Role", "Action", "Record", "Changes", "Reason"):
         assert header in text
     assert "Audit trail" in text
@@ -213,7 +202,7 @@ def test_the_audit_pdf_is_a_signed_table_with_page_numbers(busy_trail, browse):
     assert "Study: NCT04811651" in text
     assert f"{qa.username}" in text
     assert "Review and signature" in text
-    pages = _pages(response)
+    pages = pdf_pages(response)
     assert len(pages) > 1
     for number, page_text in enumerate(pages, start=1):
         assert f"page {number} of {len(pages)}" in page_text
@@ -226,7 +215,7 @@ def test_the_audit_pdf_is_a_signed_table_with_page_numbers(busy_trail, browse):
 
 def test_the_audit_pdf_carries_the_pages_filters_and_changes(trial, browse):
     qa = browse("qa")
-    text = _pdf_text(qa.get(f"/reports/audit.pdf?entity_type=lot&entity_id={CELL_LOT}&action=release"))
+    text = pdf_text(qa.get(f"/reports/audit.pdf?entity_type=lot&entity_id={CELL_LOT}&action=release"))
     assert "Status: Quarantine → Released" in text
     assert f"record Lot {CELL_LOT}" in text
     assert "action Release" in text
@@ -246,7 +235,7 @@ def browse_in_chinese(browse):
 
 def test_the_audit_pdf_and_page_in_chinese(trial, browse_in_chinese):
     qa = browse_in_chinese("qa")
-    text = _pdf_text(qa.get(f"/reports/audit.pdf?entity_type=lot&entity_id={CELL_LOT}"))
+    text = pdf_text(qa.get(f"/reports/audit.pdf?entity_type=lot&entity_id={CELL_LOT}"))
     for words in (
         "审计追踪",
         "序号",
@@ -264,7 +253,7 @@ def test_the_audit_pdf_and_page_in_chinese(trial, browse_in_chinese):
     assert "Review and signature" not in text
     assert "脐带间充质干细胞治疗缺血性卒中" in text  # the study's title in its own translation
     names = {qa.username, *PEOPLE_TEXT, *(f"{r.title()} Tester" for r in ROLES)}
-    assert not english_words([" ".join(text.split())], names)  # fields, actions, statuses, study words
+    assert not english_words([flat(text)], names)  # fields, actions, statuses, study words
     page = _page(qa, "/audit")
     assert "变更" in page
     assert "最新的在前" in page
@@ -276,7 +265,7 @@ def test_the_accountability_pdf_says_statuses_in_words(trial, browse):
     trial.prepare(*[(code, arm) for pid, (code, arm) in trial.participants.items()][2])
     qa = browse("qa")
     response = qa.get("/reports/accountability.pdf")
-    text = _pdf_text(response)
+    text = pdf_text(response)
     for header in (
         "Bag",
         "Participant",
@@ -305,7 +294,7 @@ def test_the_accountability_pdf_says_statuses_in_words(trial, browse):
 def test_the_accountability_pdf_in_chinese(trial, browse_in_chinese):
     ready_bag(trial, "active")
     qa = browse_in_chinese("qa")
-    text = _pdf_text(qa.get("/reports/accountability.pdf"))
+    text = pdf_text(qa.get("/reports/accountability.pdf"))
     for words in ("输液袋清点", "已接收", "库存中", "是", "第 1 页，共 1 页", "审核与签名"):
         assert words in text, words
     assert "received" not in text
@@ -313,7 +302,7 @@ def test_the_accountability_pdf_in_chinese(trial, browse_in_chinese):
 
 def test_the_pharmacists_accountability_pdf_reconciles_per_lot_in_words(trial):
     ready_bag(trial, "active")
-    text = _pdf_text(trial.pharmacist.get("/api/v1/reports/accountability.pdf"))
+    text = pdf_text(trial.pharmacist.get("/api/v1/reports/accountability.pdf"))
     assert "Per lot" in text
     assert CELL_LOT in text
     assert "received" in text

@@ -9,9 +9,9 @@ import datetime as dt
 import io
 
 import pytest
-from pypdf import PdfReader
 
 from tests.conftest import PASSWORD
+from tests.pdf_support import flat, pdf_text
 from tests.pharmacy_support import CELL_LOT, build_trial
 from tests.ward_support import move, ready_bag, start
 from tracker.db import CLOCK
@@ -52,13 +52,6 @@ def _rows(response):
     assert response.status_code == 200, response.data[:300]
     assert response.mimetype == "text/csv"
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-
-
-def _pdf_text(response):
-    assert response.status_code == 200, response.data[:300]
-    assert response.mimetype == "application/pdf"
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
-    return " ".join(text.split())  # a cell's text wraps at its column's edge
 
 
 def _notes(app, kind):
@@ -114,7 +107,7 @@ def test_the_deviation_log_holds_every_deviation_with_its_closure_trigger_and_pr
     assert automatic["closed_by"] == ""
     assert "source_lot_number" not in rows[0]
 
-    text = _pdf_text(qa.get("/api/v1/reports/deviations.pdf"))
+    text = flat(pdf_text(qa.get("/api/v1/reports/deviations.pdf")))
     for words in ("Deviation log", by_hand, bag["bag_id"], "Reviewed; CAPA effective", "Voided bag",
                   "by hand", "automatically", "Review and signature"):  # fmt: skip
         assert words in text, words
@@ -130,9 +123,9 @@ def test_blinded_exports_of_a_bag_deviation_name_no_lot_or_container_and_the_pha
         client = getattr(trial, role)
         csv_text = client.get("/api/v1/reports/deviations.csv").get_data(as_text=True)
         assert bag_id in csv_text, role
-        pdf_text = _pdf_text(client.get("/api/v1/reports/deviations.pdf"))
-        assert bag_id in pdf_text, role
-        for text in (csv_text, pdf_text):
+        pdf_words = flat(pdf_text(client.get("/api/v1/reports/deviations.pdf")))
+        assert bag_id in pdf_words, role
+        for text in (csv_text, pdf_words):
             assert CELL_LOT not in text, role
             assert container_id not in text, role
             assert "source_lot_number" not in text, role
@@ -147,7 +140,7 @@ def test_blinded_exports_of_a_bag_deviation_name_no_lot_or_container_and_the_pha
 
     (row,) = _rows(trial.pharmacist.get("/api/v1/reports/deviations.csv"))
     assert (row["source_lot_number"], row["source_container_id"]) == (CELL_LOT, container_id)
-    pdf = _pdf_text(trial.pharmacist.get("/api/v1/reports/deviations.pdf"))
+    pdf = flat(pdf_text(trial.pharmacist.get("/api/v1/reports/deviations.pdf")))
     assert CELL_LOT in pdf
 
 
@@ -155,7 +148,7 @@ def test_the_deviation_log_pdf_speaks_chinese(trial, browse):
     _close(trial.qa, _raise(trial.nurse))
     qa = browse("qa")
     qa.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9"
-    text = _pdf_text(qa.get("/reports/deviations.pdf"))
+    text = flat(pdf_text(qa.get("/reports/deviations.pdf")))
     for words in ("偏差日志", "已关闭", "审核与签名"):
         assert words in text, words
     assert "Deviation log" not in text

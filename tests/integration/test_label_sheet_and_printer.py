@@ -17,6 +17,7 @@ from marshmallow import Schema, fields
 from pypdf import PdfReader
 
 from tests.integration.randomization_support import mentions_an_arm
+from tests.pdf_support import pdf_pages
 from tests.pharmacy_support import CELL_LOT, VEHICLE_LOT, build_trial
 from tests.unit.labelkit import drawing_operators, page_contents
 from tracker.audit.services import AuditFilter, list_events
@@ -314,7 +315,7 @@ def test_a_sheet_of_no_bags_too_many_bags_or_one_bag_twice_is_422(trial):
 def test_a_sheet_of_an_active_bag_and_one_of_a_placebo_bag_have_the_same_structure(trial):
     active, placebo = _bag(trial, "active"), _bag(trial, "placebo")
     sheets = [_sheet(trial, [bag]).data for bag in (active, placebo)]
-    assert [len(PdfReader(io.BytesIO(s)).pages) for s in sheets] == [1, 1]
+    assert [len(pdf_pages(s)) for s in sheets] == [1, 1]
     assert drawing_operators(page_contents(sheets[0])[0]) == drawing_operators(page_contents(sheets[1])[0])
     assert abs(len(sheets[0]) - len(sheets[1])) < 200
     # The pair in either order: which cell holds which arm changes nothing but the IDs and times.
@@ -327,7 +328,7 @@ def test_a_sheet_of_an_active_bag_and_one_of_a_placebo_bag_have_the_same_structu
     for sheet, bags in zip(pairs, ([active, placebo], [placebo, active]), strict=True):
         (page,) = _pages(sheet)
         assert _decoded(page) == sorted(b["qr_payload"] for b in bags)
-        text = PdfReader(io.BytesIO(sheet)).pages[0].extract_text().lower()
+        text = pdf_pages(sheet)[0].lower()
         assert "active" not in text
         assert CELL_LOT.lower() not in text
         assert VEHICLE_LOT.lower() not in text

@@ -9,13 +9,10 @@ from sqlalchemy import func, select
 from tests.conftest import PASSWORD
 from tests.integration.test_chinese_coverage import PEOPLE_TEXT, english_words
 from tests.lots_support import create_lot, enter_results, passing_lot
+from tests.pdf_support import flat, pdf_text
 from tracker.audit.models import AuditEvent
 from tracker.lots.models import LotSignature
 from tracker.web.context import reader
-
-
-def _pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def test_the_certificate_carries_the_results_against_specification_and_the_release_signature(login):
@@ -29,7 +26,7 @@ def test_the_certificate_carries_the_results_against_specification_and_the_relea
         response = role_client.get("/api/v1/lots/UC-0001/certificate.pdf")
         assert response.status_code == 200
         assert response.mimetype == "application/pdf"
-    text = _pdf_text(response.data)
+    text = pdf_text(response.data)
     for expected in (
         "Certificate of analysis", "NCT04811651", "UC-0001", "UCD-17", "RELEASED",
         "endotoxin", "< 0.5 EU/mL", "0.21 EU/mL", "sterility", "negative", "viability", ">= 80%", "92.5%",
@@ -45,7 +42,7 @@ def test_an_unreleased_lots_certificate_says_so_and_shows_what_is_missing(login)
     gmp = login("gmp")
     create_lot(gmp, "VH-0001", "placebo")
     enter_results(gmp, "VH-0001", {"endotoxin": 0.9})
-    text = _pdf_text(gmp.get("/api/v1/lots/VH-0001/certificate.pdf").data)
+    text = pdf_text(gmp.get("/api/v1/lots/VH-0001/certificate.pdf").data)
     assert "NOT RELEASED" in text
     assert "FAIL" in text
     assert "MISSING" in text
@@ -79,7 +76,7 @@ def test_the_certificate_prints_in_chinese_for_a_chinese_reader(login, browse):
     reader = browse("qa")
     reader.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9"
     files = {lot: reader.get(f"/lots/{lot}/certificate.pdf") for lot in ("UC-0001", "VH-0001")}
-    texts = {lot: _pdf_text(response.data) for lot, response in files.items()}
+    texts = {lot: pdf_text(response.data) for lot, response in files.items()}
     for words in (
         "检验报告书", "批号", "脐带供者编号", "UC-MSC（脐带间充质干细胞）", "已放行", "结果与质量标准对照",
         "检验项目", "判定", "无菌检查", "阴性", "细胞活率", "核型", "正常", "合格", "已被取代的结果",
@@ -89,13 +86,13 @@ def test_the_certificate_prints_in_chinese_for_a_chinese_reader(login, browse):
     for words in ("安慰剂（溶媒）", "不合格", "缺失", "未放行", "隔离"):
         assert words in texts["VH-0001"], words
     names = {reader.username, qa.username, gmp.username, *PEOPLE_TEXT, "Qa Tester", "Gmp Tester"}
-    english = {lot: english_words([" ".join(text.split())], names) for lot, text in texts.items()}
+    english = {lot: english_words([flat(text)], names) for lot, text in texts.items()}
     assert not any(english.values()), english
     for lot, response in files.items():
         assert any("WenQuanYiMicroHei" in name for name in _embedded_fonts(response.data)), lot
 
     reader.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    text = _pdf_text(reader.get("/lots/UC-0001/certificate.pdf").data)
+    text = pdf_text(reader.get("/lots/UC-0001/certificate.pdf").data)
     for words in (
         "Certificate of analysis",
         "Results against specification",

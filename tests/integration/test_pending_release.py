@@ -15,6 +15,7 @@ from sqlalchemy import select
 from tests.conftest import PASSWORD
 from tests.integration.randomization_support import fresh_code, import_list
 from tests.lots_support import PASSING, create_lot, enter_results, issue_kits
+from tests.pdf_support import pdf_text
 from tests.sites_support import add_site
 from tests.ward_support import move, start
 from tracker.notifications.models import Notification
@@ -295,14 +296,6 @@ def test_the_affected_list_is_refused_to_roles_outside_the_matrix(login, runner,
     assert login("qa").get("/api/v1/code-breaks/safety").status_code == 403
 
 
-def _pdf_text(data: bytes) -> str:
-    import io
-
-    from pypdf import PdfReader
-
-    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-
-
 def test_the_pages_and_certificate_say_released_results_pending_and_then_show_the_affected_list_by_role(
     login, runner, tmp_path, browse
 ):
@@ -316,7 +309,7 @@ def test_the_pages_and_certificate_say_released_results_pending_and_then_show_th
         assert "released with results pending: sterility" in shown.lower()
     assert "Released, results pending" in pharmacy_page.get("/pharmacy/stock").data.decode()
     certificate = story.qa.get(f"/api/v1/lots/{CELL}/certificate.pdf")
-    text = _pdf_text(certificate.data)
+    text = pdf_text(certificate.data, sep=" ")
     assert "RELEASED, RESULTS PENDING" in text
     assert "Results pending" in text
     # GMP enters the late result from the lot's QC page, which offers the pending test only.

@@ -8,6 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.integration.test_chinese_coverage import PEOPLE_TEXT, ROLES, english_words
+from tests.pdf_support import flat, pdf_text
 from tests.pharmacy_support import build_trial
 from tests.ward_support import ready_bag
 
@@ -84,11 +85,6 @@ def test_qa_follows_a_bag_from_the_audit_trail_to_its_custody_timeline(bag, brow
     assert 'class="timeline"' in timeline.get_data(as_text=True)
 
 
-def _pdf_text(response) -> str:
-    assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
-
-
 def _embedded_fonts(response) -> set[str]:
     """The fonts whose glyphs travel in the file (a TrueType font program), by name."""
     names = set()
@@ -116,7 +112,7 @@ def test_the_records_and_the_access_review_print_in_chinese(login, runner, tmp_p
         "record": readers["qa"].get(f"/reports/record.pdf?participant_id={bag['participant_id']}"),
         "access review": readers["qa"].get("/reports/access-review.pdf"),
     }
-    texts = {what: _pdf_text(response) for what, response in files.items()}
+    texts = {what: pdf_text(response) for what, response in files.items()}
     custody = (
         "身份与保管链", "保管、扫码与输注（最早的在前）", "已配制", "已发出", "已接收", "护士", "第 1 页，共",
     )  # fmt: skip
@@ -128,7 +124,7 @@ def test_the_records_and_the_access_review_print_in_chinese(login, runner, tmp_p
         assert words in texts["record"], words
     for words in ("当前账户", "账户变更", "用户名", "审核与签名"):
         assert words in texts["access review"], words
-    english = {what: english_words([" ".join(text.split())], names) for what, text in texts.items()}
+    english = {what: english_words([flat(text)], names) for what, text in texts.items()}
     assert not any(english.values()), english
     for what, response in files.items():
         assert any("WenQuanYiMicroHei" in name for name in _embedded_fonts(response)), what

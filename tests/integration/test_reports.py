@@ -8,10 +8,10 @@ import io
 import re
 
 import pytest
-from pypdf import PdfReader
 
 from tests.conftest import PASSWORD
 from tests.integration.randomization_support import text_mentions_an_arm
+from tests.pdf_support import flat, pdf_text
 from tests.pharmacy_support import CELL_LOT, VEHICLE_LOT, build_trial, iso
 from tests.ward_support import ready_bag, scan, start
 
@@ -33,12 +33,6 @@ def _infused(trial, arm, volume=99.0):
     return bag
 
 
-def _text(response) -> str:
-    assert response.status_code == 200, response.data[:300]
-    assert response.mimetype == "application/pdf"
-    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
-
-
 _IDS = re.compile(r"\b(B[0-9A-Z]{11}|S[0-9A-Z]{12}|I[0-9A-Z]{10}|R[0-9A-Z]{6}|P-\d{3}|[0-9a-f]{16})\b")
 _TIMES = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d( UTC)?(:\d\d)?|seq \d+")
 
@@ -51,10 +45,13 @@ def _normalised(text: str) -> str:
 def test_the_blinded_custody_pdf_has_the_whole_chain_and_no_arm_lot_or_thaw(trial, login, role):
     active, placebo = _infused(trial, "active"), _infused(trial, "placebo")
     reader = login(role)
-    texts = [_text(reader.get(f"/api/v1/bags/{bag['bag_id']}/custody.pdf")) for bag in (active, placebo)]
+    texts = [
+        pdf_text(reader.get(f"/api/v1/bags/{bag['bag_id']}/custody.pdf"), sep=" ")
+        for bag in (active, placebo)
+    ]
     for bag, text in zip((active, placebo), texts, strict=True):
         assert bag["bag_id"] in text
-        words = " ".join(text.split())  # a narrow column may wrap them
+        words = flat(text)  # a narrow column may wrap them
         for action in ("Prepared", "Dispatched", "Received", "Bedside scan", "Infusion started",
                        "Infusion ended"):  # fmt: skip
             assert action in words
@@ -68,7 +65,7 @@ def test_the_blinded_custody_pdf_has_the_whole_chain_and_no_arm_lot_or_thaw(tria
 
 def test_the_pharmacists_custody_pdf_goes_back_to_the_lot_and_the_thaw(trial):
     bag = _infused(trial, "active")
-    text = _text(trial.pharmacist.get(f"/api/v1/bags/{bag['bag_id']}/custody.pdf"))
+    text = pdf_text(trial.pharmacist.get(f"/api/v1/bags/{bag['bag_id']}/custody.pdf"), sep=" ")
     assert CELL_LOT in text
     assert bag["thaw_id"] in text
     assert "Release" in text  # the lot's QA signature
@@ -81,7 +78,7 @@ def test_the_participant_record_has_code_bag_scans_infusion_and_the_code_break_w
         f"/api/v1/participants/{pid}/unblind", json={"reason": "SAE: anaphylaxis", "password": PASSWORD}
     )
     assert broken.status_code == 200
-    text = _text(trial.qa.get(f"/api/v1/participants/{pid}/record.pdf"))
+    text = pdf_text(trial.qa.get(f"/api/v1/participants/{pid}/record.pdf"), sep=" ")
     for expected in (pid, bag["randomization_code"], bag["bag_id"], "match", "SAE: anaphylaxis", "99"):
         assert expected in text
     assert not text_mentions_an_arm(text)

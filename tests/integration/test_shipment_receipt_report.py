@@ -7,9 +7,9 @@ import csv
 import io
 
 import pytest
-from pypdf import PdfReader
 
 from tests.conftest import PASSWORD
+from tests.pdf_support import flat, pdf_text
 from tests.shipments_support import (
     EXCURSION,
     dispatched,
@@ -57,13 +57,6 @@ def _rows(response):
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
 
 
-def _pdf_text(response):
-    assert response.status_code == 200, response.data[:300]
-    assert response.mimetype == "application/pdf"
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
-    return " ".join(text.split())
-
-
 def test_the_csv_says_expected_against_received_the_excursion_and_qa_decisions(login, received):
     sid, cells, vehicle = received
     rows = _rows(login("qa").get(f"/api/v1/shipments/{sid}/receipt.csv"))
@@ -100,7 +93,7 @@ def test_the_csv_says_expected_against_received_the_excursion_and_qa_decisions(l
 def test_the_pdf_prints_the_receipt_with_its_chart_and_decisions(login, received):
     sid, cells, vehicle = received
     response = login("pharmacist").get(f"/api/v1/shipments/{sid}/receipt.pdf")
-    text = _pdf_text(response)
+    text = flat(pdf_text(response))
     for expected in (f"Receipt of shipment {sid}", "TRK-1", "DS-01", "Expected against received",
                      "Temperature in the dry shipper", "45 min over 17 readings", "Cracked vial",
                      "Quarantine and QA's decisions", "Trace reviewed", "Fit for use", "Released",
@@ -115,7 +108,7 @@ def test_the_chinese_pdf_and_the_pages(login, browse, received):
     sid, cells, vehicle = received
     qa = browse("qa")
     qa.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9"
-    text = _pdf_text(qa.get(f"/shipments/{sid}/receipt.pdf"))
+    text = flat(pdf_text(qa.get(f"/shipments/{sid}/receipt.pdf")))
     assert f"运输 {sid} 的接收报告" in text
     assert "预期与实收" in text
     page = browse("pharmacist").get(f"/shipments/{sid}").data.decode()

@@ -2,17 +2,16 @@
 pages; routes of the whole trial (the audit trail, accounts, sites, randomization lists) refuse them; a
 shipment moves containers from the GMP lab's site to a hospital's, and only then do they show there."""
 
-import io
 import re
 from typing import Any
 
 import pytest
-from pypdf import PdfReader
 
 from tests.conftest import PASSWORD
 from tests.integration.randomization_support import import_list, list_rows
 from tests.integration.test_security import allowed_roles, csrf_token, page_rules, records  # noqa: F401
 from tests.lots_support import passing_lot
+from tests.pdf_support import pdf_text
 from tests.sites_support import add_site
 from tracker.roles import ROLES
 
@@ -56,7 +55,7 @@ def elsewhere(app, login, records):  # noqa: F811
 def _text(response: Any) -> str:
     """What an answer says: a PDF's text, or the body."""
     if response.mimetype == "application/pdf":
-        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+        return pdf_text(response.data)
     return response.get_data().decode("utf-8", errors="replace")
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 from tests.conftest import PASSWORD
 from tests.integration.test_concurrency import THREADS, run_together
 from tests.lots_support import create_lot, issue, issue_kits, passing_lot
+from tests.pdf_support import pdf_text
 from tests.pharmacy_support import CELL_LOT, VEHICLE_LOT, build_trial
 from tracker.audit.models import AuditEvent
 from tracker.custody.models import CustodyEvent
@@ -413,12 +414,7 @@ def _blinded_reads(trial, containers, pages):
 
 
 def _pdf_text(data: bytes) -> str:
-    import io
-
-    from pypdf import PdfReader
-
-    text_ = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-    return re.sub(r"Generated \d{4}-\d\d-\d\d \d\d:\d\d UTC", "Generated <time>", text_)
+    return re.sub(r"Generated \d{4}-\d\d-\d\d \d\d:\d\d UTC", "Generated <time>", pdf_text(data))
 
 
 def test_blinded_readers_see_nothing_move_when_the_pharmacy_thaws_uses_or_discards(small_trial, browse):

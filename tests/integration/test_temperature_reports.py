@@ -11,9 +11,9 @@ import io
 from urllib.parse import urlencode
 
 import pytest
-from pypdf import PdfReader
 
 from tests.lots_support import create_lot
+from tests.pdf_support import flat, pdf_text
 from tracker.db import CLOCK
 
 READERS = ("gmp", "pharmacist", "qa")
@@ -49,13 +49,6 @@ def _rows(response):
     for header in ("X-Generated-At", "X-Generated-By", "X-Audit-Chain-Head"):
         assert response.headers[header]
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-
-
-def _pdf_text(response):
-    assert response.status_code == 200, response.data[:300]
-    assert response.mimetype == "application/pdf"
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
-    return " ".join(text.split())
 
 
 @pytest.fixture
@@ -106,13 +99,15 @@ def test_the_period_filters_the_readings_and_defaults_to_the_last_seven_days(fre
     ]
     every = _rows(qa.get(f"{url}?{urlencode({'since': (old - dt.timedelta(days=1)).date().isoformat()})}"))
     assert len(every) == 18
-    text = _pdf_text(qa.get(f"/api/v1/reports/storage-units/LN2-01/temperatures.pdf?{urlencode(period)}"))
+    text = flat(
+        pdf_text(qa.get(f"/api/v1/reports/storage-units/LN2-01/temperatures.pdf?{urlencode(period)}"))
+    )
     assert "Readings: 5" in text
     assert "Time out of range: 10.0 min" in text  # 20 to 30: the period's last reading ends its excursion
 
 
 def test_the_unit_pdf_shows_the_range_the_summary_the_excursions_the_chart_and_a_signature(freezer, login):
-    text = _pdf_text(login("pharmacist").get("/api/v1/reports/storage-units/LN2-01/temperatures.pdf"))
+    text = flat(pdf_text(login("pharmacist").get("/api/v1/reports/storage-units/LN2-01/temperatures.pdf")))
     for words in (
         "Temperature history of LN2-01", "LN2-01 — Main freezer (GMP lab room 2)", "Kind: LN2 freezer",
         "Allowed range: ≤ -150 °C", "Readings: 17",
@@ -128,7 +123,7 @@ def test_the_unit_pdf_shows_the_range_the_summary_the_excursions_the_chart_and_a
 def test_the_unit_pdf_speaks_chinese(freezer, browse):
     qa = browse("qa")
     qa.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9"
-    text = _pdf_text(qa.get("/reports/storage-units/LN2-01/temperatures.pdf"))
+    text = flat(pdf_text(qa.get("/reports/storage-units/LN2-01/temperatures.pdf")))
     for words in ("温度记录", "液氮冰箱", "允许范围", "超出范围的时间", "审核与签名", "温度曲线"):
         assert words in text, words
     for english in ("Temperature history", "Allowed range", "Time out of range", "Review and signature",
@@ -152,7 +147,7 @@ def test_time_out_of_range_counts_each_container_only_while_it_was_in_the_unit(f
     }
     assert exposed == {first: 15, **{c: 45 for c in others}}  # moved out 15 minutes into it
     assert {r["lot_number"] for r in rows if r["record"] == "container"} == {"UC-0001"}
-    text = _pdf_text(login("gmp").get("/api/v1/reports/time-out-of-range.pdf"))
+    text = flat(pdf_text(login("gmp").get("/api/v1/reports/time-out-of-range.pdf")))
     for words in ("Time out of range", "Per unit", "Containers in a unit during an excursion",
                   "Review and signature", "Spare freezer"):  # fmt: skip
         assert words in text, words
@@ -192,7 +187,7 @@ def test_a_period_with_too_many_readings_to_print_leaves_them_to_the_csv(freezer
     from tracker.reports import temperatures
 
     monkeypatch.setattr(temperatures, "PDF_READINGS_LIMIT", 10)
-    text = _pdf_text(login("qa").get("/api/v1/reports/storage-units/LN2-01/temperatures.pdf"))
+    text = flat(pdf_text(login("qa").get("/api/v1/reports/storage-units/LN2-01/temperatures.pdf")))
     assert "17 readings are too many to print: every reading is in the CSV" in text
     assert "Readings: 17" in text
     assert "Temperature chart" in text

@@ -9,6 +9,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from tests.pdf_support import pdf_text
 from tracker import pdf
 from tracker.pdf import Provenance, Section, render_report
 
@@ -28,10 +29,6 @@ def _fonts(content: bytes) -> dict[str, dict]:
     return fonts
 
 
-def _text(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-
-
 @pytest.mark.skipif(pdf.embedded_cjk_font() is None, reason="fonts-wqy-microhei is not installed")
 def test_chinese_text_is_set_in_an_embedded_truetype_font():
     content = _report()
@@ -39,7 +36,7 @@ def test_chinese_text_is_set_in_an_embedded_truetype_font():
     assert embedded, _fonts(content).keys()
     assert all("/FontFile2" in font["/FontDescriptor"] for font in embedded)  # the glyphs are in the file
     assert not any("STSong" in name for name in _fonts(content))
-    text = _text(content)
+    text = pdf_text(content)
     for words in ("审计追踪", "变更", "已放行 → 已召回"):
         assert words in text
 
@@ -53,4 +50,4 @@ def test_without_the_truetype_font_chinese_falls_back_to_stsong(monkeypatch):
         pdf._font_for.cache_clear()
     assert "STSong-Light" in " ".join(_fonts(content))
     assert not any("WenQuanYi" in name for name in _fonts(content))
-    assert "审计追踪" in _text(content)
+    assert "审计追踪" in pdf_text(content)
