@@ -41,11 +41,15 @@ def state() -> TrackerState:
     return current_app.extensions["tracker"]
 
 
+def _sites() -> tuple[str, ...] | None:
+    """The sites the request's person works for; None for the whole trial (or nobody signed in)."""
+    actor = g.get("actor")
+    return actor.sites if actor is not None and actor.sites else None
+
+
 def uow(*, write: bool = True) -> UnitOfWork:
     """A unit of work for the request's person: one who works for some sites reads only theirs."""
-    actor = g.get("actor")
-    sites = actor.sites if actor is not None and actor.sites else None
-    return UnitOfWork(state().session_factory, write=write, sites=sites)
+    return UnitOfWork(state().session_factory, write=write, sites=_sites())
 
 
 def reader() -> UnitOfWork:
@@ -63,9 +67,7 @@ def report_reader() -> UnitOfWork:
         g.read_from_replica = tracker.replica.use_replica()
     if not g.read_from_replica:
         return reader()
-    actor = g.get("actor")
-    sites = actor.sites if actor is not None and actor.sites else None
-    return UnitOfWork(tracker.replica.session_factory, write=False, sites=sites)
+    return UnitOfWork(tracker.replica.session_factory, write=False, sites=_sites())
 
 
 def lookup() -> UnitOfWork:
