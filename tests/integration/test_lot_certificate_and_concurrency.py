@@ -1,15 +1,13 @@
 """The certificate of analysis carries the results and the signature; simultaneous releases sign once."""
 
-import io
 import threading
 
-from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
 from tests.integration.test_chinese_coverage import PEOPLE_TEXT, english_words
 from tests.lots_support import create_lot, enter_results, passing_lot
-from tests.pdf_support import flat, pdf_text
+from tests.pdf_support import embedded_fonts, flat, pdf_text
 from tracker.audit.models import AuditEvent
 from tracker.lots.models import LotSignature
 from tracker.web.context import reader
@@ -49,17 +47,6 @@ def test_an_unreleased_lots_certificate_says_so_and_shows_what_is_missing(login)
     assert "QUARANTINE" in text
 
 
-def _embedded_fonts(data: bytes) -> set[str]:
-    """The fonts whose glyphs travel in the file (a TrueType font program), by name."""
-    names = set()
-    for page in PdfReader(io.BytesIO(data)).pages:
-        for ref in page["/Resources"]["/Font"].values():
-            font = ref.get_object()
-            if "/FontDescriptor" in font and "/FontFile2" in font["/FontDescriptor"]:
-                names.add(str(font["/BaseFont"]))
-    return names
-
-
 def test_the_certificate_prints_in_chinese_for_a_chinese_reader(login, browse):
     """Headings, tests, word results, verdicts, statuses and the signature block in Chinese, the Chinese
     font embedded; the same certificate for an English reader keeps its English words."""
@@ -89,7 +76,7 @@ def test_the_certificate_prints_in_chinese_for_a_chinese_reader(login, browse):
     english = {lot: english_words([flat(text)], names) for lot, text in texts.items()}
     assert not any(english.values()), english
     for lot, response in files.items():
-        assert any("WenQuanYiMicroHei" in name for name in _embedded_fonts(response.data)), lot
+        assert any("WenQuanYiMicroHei" in name for name in embedded_fonts(response.data)), lot
 
     reader.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     text = pdf_text(reader.get("/lots/UC-0001/certificate.pdf").data)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from pypdf import PdfReader
 
 from tests.integration.test_chinese_coverage import PEOPLE_TEXT, ROLES, english_words
-from tests.pdf_support import flat, pdf_text
+from tests.pdf_support import embedded_fonts, flat, pdf_text
 from tests.pharmacy_support import build_trial
 from tests.ward_support import ready_bag
 
@@ -85,17 +82,6 @@ def test_qa_follows_a_bag_from_the_audit_trail_to_its_custody_timeline(bag, brow
     assert 'class="timeline"' in timeline.get_data(as_text=True)
 
 
-def _embedded_fonts(response) -> set[str]:
-    """The fonts whose glyphs travel in the file (a TrueType font program), by name."""
-    names = set()
-    for page in PdfReader(io.BytesIO(response.data)).pages:
-        for ref in page["/Resources"]["/Font"].values():
-            font = ref.get_object()
-            if "/FontDescriptor" in font and "/FontFile2" in font["/FontDescriptor"]:
-                names.add(str(font["/BaseFont"]))
-    return names
-
-
 def test_the_records_and_the_access_review_print_in_chinese(login, runner, tmp_path, browse):
     """A bag's custody, a participant's record (the pharmacist's with the lot and the thaw) and the access
     review in Chinese: headings, actions, statuses and roles in words, with the Chinese font in the file."""
@@ -127,4 +113,4 @@ def test_the_records_and_the_access_review_print_in_chinese(login, runner, tmp_p
     english = {what: english_words([flat(text)], names) for what, text in texts.items()}
     assert not any(english.values()), english
     for what, response in files.items():
-        assert any("WenQuanYiMicroHei" in name for name in _embedded_fonts(response)), what
+        assert any("WenQuanYiMicroHei" in name for name in embedded_fonts(response)), what

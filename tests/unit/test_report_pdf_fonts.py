@@ -4,12 +4,10 @@ on any computer; on a machine without that font it falls back to the reader-supp
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
-from pypdf import PdfReader
 
-from tests.pdf_support import pdf_text
+from tests.pdf_support import pdf_fonts, pdf_text
 from tracker import pdf
 from tracker.pdf import Provenance, Section, render_report
 
@@ -19,23 +17,13 @@ def _report() -> bytes:
     return render_report("审计追踪", provenance, [Section("变更", ["状态"], [["已放行 → 已召回"]])])
 
 
-def _fonts(content: bytes) -> dict[str, dict]:
-    """{base font name: font dictionary} of every font the pages use."""
-    fonts = {}
-    for page in PdfReader(io.BytesIO(content)).pages:
-        for ref in page["/Resources"]["/Font"].values():
-            font = ref.get_object()
-            fonts[str(font["/BaseFont"])] = font
-    return fonts
-
-
 @pytest.mark.skipif(pdf.embedded_cjk_font() is None, reason="fonts-wqy-microhei is not installed")
 def test_chinese_text_is_set_in_an_embedded_truetype_font():
     content = _report()
-    embedded = [font for name, font in _fonts(content).items() if "WenQuanYiMicroHei" in name]
-    assert embedded, _fonts(content).keys()
+    embedded = [font for name, font in pdf_fonts(content).items() if "WenQuanYiMicroHei" in name]
+    assert embedded, pdf_fonts(content).keys()
     assert all("/FontFile2" in font["/FontDescriptor"] for font in embedded)  # the glyphs are in the file
-    assert not any("STSong" in name for name in _fonts(content))
+    assert not any("STSong" in name for name in pdf_fonts(content))
     text = pdf_text(content)
     for words in ("审计追踪", "变更", "已放行 → 已召回"):
         assert words in text
@@ -48,6 +36,6 @@ def test_without_the_truetype_font_chinese_falls_back_to_stsong(monkeypatch):
         content = _report()
     finally:
         pdf._font_for.cache_clear()
-    assert "STSong-Light" in " ".join(_fonts(content))
-    assert not any("WenQuanYi" in name for name in _fonts(content))
+    assert "STSong-Light" in " ".join(pdf_fonts(content))
+    assert not any("WenQuanYi" in name for name in pdf_fonts(content))
     assert "审计追踪" in pdf_text(content)
