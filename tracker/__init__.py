@@ -76,13 +76,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from tracker.web.filters import register_filters
     from tracker.web.i18n import init_i18n
     from tracker.web.problems import register_problems
-    from tracker.web.security import register_security_headers
+    from tracker.web.security import register_query_check, register_security_headers
 
     register_error_handlers(app)
     register_filters(app, study_translations=lambda: study_definition(reader()).translations)
     register_problems(app)
     init_i18n(app)
     register_security_headers(app)
+    register_query_check(app)
 
     from tracker.audit import scheduling
 

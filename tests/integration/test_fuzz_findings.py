@@ -45,3 +45,29 @@ def test_the_documented_participant_answer_admits_the_pharmacists_arm_and_the_bl
     assert set(login("nurse").get("/api/v1/participants/P-001").json) <= set(
         schemas["ParticipantBlinded"]["properties"]
     )
+
+
+def test_a_control_character_in_a_search_is_refused_not_a_500(login):
+    """PostgreSQL refuses a NUL in text (a 500 on GET /adverse-events?infusion_id=%00...): every query string
+    is checked for control characters as a body is."""
+    nurse, qa = login("nurse"), login("qa")
+    for client, url in (
+        (nurse, "/api/v1/adverse-events?infusion_id=%00I123"),
+        (qa, "/api/v1/audit?entity_id=B%00"),
+        (qa, "/api/v1/deviations?state=open%07"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 422, (url, response.json)
+        assert response.json["error"]["code"] == "validation_failed"
+        assert response.json["error"]["details"], url
+    assert nurse.get("/api/v1/adverse-events?infusion_id=I123").status_code == 200
+
+
+def test_a_control_character_in_a_pages_query_is_an_error_page_not_a_500(browse):
+    """The same check before every page: the participant record's PDF read its `participant_id` straight from
+    the query string (a 500 on PostgreSQL with a NUL in it)."""
+    page = browse("investigator")
+    response = page.get("/reports/record.pdf?participant_id=P%00-001")
+    assert response.status_code == 422
+    assert response.mimetype == "text/html"
+    assert "control characters" in response.get_data(as_text=True)

@@ -17,6 +17,7 @@ from marshmallow import Schema, fields
 from tracker.errors import DomainError, Invalid
 from tracker.fields import ErrorDetail, ScannerText
 from tracker.text import control_character_problems, scanner_text
+from tracker.translation import N_
 from tracker.web.guard import requires
 
 
@@ -76,7 +77,7 @@ def load_body(schema: type[Schema] | Schema) -> dict[str, Any]:
             raw[key] = scanner_text(raw[key])
     problems = control_character_problems(raw)
     if problems:
-        raise Invalid("Some fields hold control characters", details=problems)
+        raise Invalid(N_("Some fields hold control characters"), details=problems)
     return instance.load(raw)
 
 
@@ -109,7 +110,7 @@ def _depth(value: Any) -> int:
 
 def load_query(schema: type[Schema] | Schema) -> dict[str, Any]:
     """The query string as the schema's input: every repeated value of a List field (`?id=A&id=B`), the
-    first value of any other parameter."""
+    first value of any other parameter (control characters are refused before: web/security.py)."""
     instance = _instance(schema)
     lists = {
         field.data_key or name for name, field in instance.fields.items() if isinstance(field, fields.List)

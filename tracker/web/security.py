@@ -1,9 +1,13 @@
-"""Security headers on every answer, and the one check for where a form may send the browser next."""
+"""Security headers on every answer, no control characters in any query string, and the one check for where a
+form may send the browser next."""
 
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 
+from tracker.errors import Invalid
+from tracker.text import control_character_problems
+from tracker.translation import N_
 from tracker.web.guard import is_api_request
 
 CSP = (
@@ -28,6 +32,16 @@ def register_security_headers(app: Flask) -> None:
         if request.is_secure:
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response
+
+
+def register_query_check(app: Flask) -> None:
+    @app.before_request
+    def no_control_characters_in_the_query() -> None:
+        # As in a JSON body (tracker/web/api.py load_body): 422, or the error page. Before any view reads the
+        # query string: PostgreSQL refuses a NUL in text, which made a search or a report a 500.
+        problems = control_character_problems(request.args.to_dict(flat=False))
+        if problems:
+            raise Invalid(N_("Some parameters hold control characters"), details=problems)
 
 
 def is_local_path(target: str | None) -> bool:
