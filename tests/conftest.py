@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from tracker import create_app
-from tracker.db import make_engine
+from tracker.db import CLOCK, make_engine
 from tracker.models import Base
 from tracker.roles import SYSTEM
 from tracker.schema import migrate
@@ -124,6 +124,13 @@ def _empty_all_tables(app: Any) -> None:
         if engine.dialect.name == "postgresql":
             conn.execute(text(_RESTART_SEQUENCES), {"tables": tables})
         conn.commit()
+
+
+@pytest.fixture
+def clock() -> Iterator[Any]:
+    """The app's clock (tracker.db.CLOCK), which a test may move on (`clock.advance`); set back after."""
+    yield CLOCK
+    CLOCK.reset()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
@@ -24,15 +23,8 @@ from tests.shipments_support import (
     released_lots,
     road_start,
 )
-from tracker.db import CLOCK
 
 TABLET = {"width": 768, "height": 1024}
-
-
-@pytest.fixture
-def clock():
-    yield CLOCK
-    CLOCK.reset()
 
 
 def _logger_file() -> dict:

@@ -16,7 +16,6 @@ from tests.integration.adverse_event_support import MILD, SERIOUS, one_infusion_
 from tests.integration.randomization_support import text_mentions_an_arm
 from tests.pdf_support import flat, pdf_text
 from tests.pharmacy_support import CELL_LOT, VEHICLE_LOT, iso
-from tracker.db import CLOCK
 
 READERS = ("nurse", "investigator", "qa")
 CSV_COLUMNS = [
@@ -32,12 +31,6 @@ TIME = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\
 def app_config():
     # The sponsor clock runs 24 hours: the test's sign-ins must outlast a day on the moved clock.
     return {"TOKEN_TTL_MINUTES": 3 * 24 * 60, "SESSION_MAX_HOURS": 72}
-
-
-@pytest.fixture
-def clock():
-    yield CLOCK
-    CLOCK.reset()
 
 
 @pytest.fixture

@@ -28,12 +28,6 @@ def app_config():
 
 
 @pytest.fixture
-def clock():
-    yield CLOCK
-    CLOCK.reset()
-
-
-@pytest.fixture
 def trial(login, runner, tmp_path):
     return one_infusion_per_arm(login, runner, tmp_path)
 

@@ -4,19 +4,11 @@ with a signature; the audit trail still verifies."""
 
 import datetime as dt
 
-import pytest
-
 from tests.conftest import PASSWORD, csrf_token_in
 from tests.lots_support import issue, passing_lot
 from tracker.db import CLOCK
 
 CELL_LOT, VEHICLE_LOT = "UC-Q001", "PL-Q001"
-
-
-@pytest.fixture
-def clock():
-    yield CLOCK
-    CLOCK.reset()
 
 
 def _unit(client, unit_id):

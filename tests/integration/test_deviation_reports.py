@@ -14,7 +14,6 @@ from tests.conftest import PASSWORD
 from tests.pdf_support import flat, pdf_text
 from tests.pharmacy_support import CELL_LOT, build_trial
 from tests.ward_support import move, ready_bag, start
-from tracker.db import CLOCK
 from tracker.notifications.services import list_notifications
 from tracker.web.context import reader
 
@@ -33,12 +32,6 @@ ARM_WORDS = ("active", "placebo", "ucmsc", "uc-msc", "vehicle")
 @pytest.fixture
 def trial(login, runner, tmp_path):
     return build_trial(login, runner, tmp_path, per_arm=1, kits=2)
-
-
-@pytest.fixture
-def clock():
-    yield CLOCK
-    CLOCK.reset()
 
 
 def _raise(client, **extra):

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD
 from tests.pharmacy_support import CELL_LOT, build_trial
-from tracker.db import CLOCK
 from tracker.deviations import services
 from tracker.deviations.models import Deviation
 from tracker.roles import SYSTEM
@@ -31,12 +30,6 @@ def _raise(client, **extra):
 
 def _audit(qa, deviation_id):
     return qa.get(f"/api/v1/audit?entity_type=deviation&entity_id={deviation_id}").json["events"]
-
-
-@pytest.fixture
-def clock():
-    yield CLOCK
-    CLOCK.reset()
 
 
 def test_a_deviation_moves_from_open_to_closed_with_a_signed_closure_and_an_event_per_change(login):

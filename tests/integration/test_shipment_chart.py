@@ -4,8 +4,6 @@ the allowed band, the readings of the journey only, the excursions marked, and a
 import datetime as dt
 import re
 
-import pytest
-
 from tests.shipments_support import (
     EXCURSION,
     STEADY,
@@ -15,13 +13,6 @@ from tests.shipments_support import (
     released_lots,
     road_start,
 )
-from tracker.db import CLOCK
-
-
-@pytest.fixture
-def clock():
-    yield CLOCK
-    CLOCK.reset()
 
 
 def _svg(html: bytes) -> str:

@@ -5,8 +5,6 @@ learns nothing of which material was taken); nothing uses them until QA releases
 
 import io
 
-import pytest
-
 from tests.conftest import PASSWORD, csrf_token_in
 from tests.lots_support import issue_kits
 from tests.pharmacy_support import build_trial
@@ -21,13 +19,6 @@ from tests.shipments_support import (
     road_start,
 )
 from tests.sites_support import add_site
-from tracker.db import CLOCK
-
-
-@pytest.fixture
-def clock():
-    yield CLOCK
-    CLOCK.reset()
 
 
 def _received_without_logger(login, clock):

@@ -2,8 +2,6 @@
 excursion still holds, each exactly as the container's own decision would, in one transaction; it is refused
 when nothing is held, with a wrong password, without a reason, or for anyone but QA."""
 
-import pytest
-
 from tests.conftest import PASSWORD, csrf_token_in
 from tests.shipments_support import (
     EXCURSION,
@@ -15,13 +13,6 @@ from tests.shipments_support import (
     released_lots,
     road_start,
 )
-from tracker.db import CLOCK
-
-
-@pytest.fixture
-def clock():
-    yield CLOCK
-    CLOCK.reset()
 
 
 def _received_with_excursion(login, clock):

@@ -18,13 +18,6 @@ from tests.shipments_support import (
     released_lots,
     road_start,
 )
-from tracker.db import CLOCK
-
-
-@pytest.fixture
-def clock():
-    yield CLOCK
-    CLOCK.reset()
 
 
 @pytest.fixture

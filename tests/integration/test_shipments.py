@@ -4,20 +4,12 @@ kits the shipment carried, with a deviation each, and QA's decision releases or 
 
 import datetime as dt
 
-import pytest
-
 from tests.conftest import PASSWORD
 from tests.lots_support import issue, passing_lot
 from tests.sites_support import add_site
 from tracker.db import CLOCK
 
 CELL_LOT, VEHICLE_LOT = "UC-S001", "PL-S001"
-
-
-@pytest.fixture
-def clock():
-    yield CLOCK
-    CLOCK.reset()
 
 
 def _lots(login):

@@ -28,12 +28,6 @@ from tracker.notifications.models import Notification
 from tracker.web.context import uow
 
 
-@pytest.fixture
-def clock():
-    yield CLOCK
-    CLOCK.reset()
-
-
 def _lab_shipment(login, clock):
     """Two kits of the lab (SITE-01) shipped with the lab's dry shipper to SITE-02, by the lab's own GMP."""
     _, qa, cells, vehicle = released_lots(login)

@@ -21,12 +21,6 @@ BLINDED = {"in_store", "shipped", "in_pharmacy", "discarded_in_lab"}
 
 
 @pytest.fixture
-def clock():
-    yield CLOCK
-    CLOCK.reset()
-
-
-@pytest.fixture
 def shipped(login, clock):
     """Two released lots of four containers at SITE-01; two kits shipped to SITE-02 and received there."""
     gmp, qa, cells, vehicle = released_lots(login)

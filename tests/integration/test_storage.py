@@ -15,12 +15,6 @@ from tracker.storage.models import TemperatureReading
 from tracker.web.context import reader
 
 
-@pytest.fixture
-def clock():
-    yield CLOCK
-    CLOCK.reset()
-
-
 def _unit(client, unit_id="LN2-01", kind="ln2_freezer"):
     body = {"unit_id": unit_id, "name": "Main freezer", "kind": kind, "location": "GMP lab room 2"}
     return client.post("/api/v1/storage-units", json=body)

@@ -20,12 +20,6 @@ READERS = ("gmp", "pharmacist", "qa")
 EXCURSION = [-190] * 4 + [-120] * 9 + [-190] * 4  # readings 5 minutes apart: 45 minutes out of range
 
 
-@pytest.fixture
-def clock():
-    yield CLOCK
-    CLOCK.reset()
-
-
 def _unit(client, unit_id="LN2-01", kind="ln2_freezer", name="Main freezer"):
     body = {"unit_id": unit_id, "name": name, "kind": kind, "location": "GMP lab room 2"}
     response = client.post("/api/v1/storage-units", json=body)
