@@ -69,6 +69,10 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     if getattr(request.node, "failed_in_call", False):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    # Leave the page first: a printed PDF's frame (Chromium's viewer, in a process of its own) torn down by
+    # the context's close once sent a lifecycle event of a detached frame to Playwright's driver, which
+    # crashed on it ("Frame has been detached") and took every later browser test of the worker with it.
+    page.goto("about:blank")
     context.close()
 
 
