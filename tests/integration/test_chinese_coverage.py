@@ -67,8 +67,10 @@ def english_words(texts: list[str], names: set[str]) -> set[str]:
         for name in sorted(names, key=len, reverse=True):
             text = text.replace(name, " ")
         for token in re.split(r"\s+", text):
-            if any(ch.isdigit() for ch in token) or re.fullmatch(r"([A-Z]{1,3}-)?[A-Z0-9]{6,}", token):
-                continue  # an ID, a code, a number with its unit (UC-0001, AE-ZPZSHRBQV, 2026-12-03 14:30)
+            if any(ch.isdigit() for ch in token) or re.fullmatch(r"([A-Z]{1,3}-)?[A-Z0-9]{6,}\*?", token):
+                # an ID, a code, a number with its unit (UC-0001, AE-ZPZSHRBQV, 2026-12-03 14:30); an ID's
+                # check character may be a '*' (tracker/checkchar.py): a container CYABDGCMBE* is no word
+                continue
             for word in WORD.findall(token):
                 if word not in ALLOWED and not re.fullmatch(r"[A-Z]", word):  # a stratum, a box's row
                     found.add(f"{word!r} in {' '.join(text.split())[:80]!r}")
