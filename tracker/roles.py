@@ -26,6 +26,10 @@ class Actor:
     def trial_wide(self) -> bool:
         return not self.sites
 
+    def works_at(self, site: str | None) -> bool:
+        """Whether a record of this site is this person's (every site is, for the whole trial's people)."""
+        return self.trial_wide or site in self.sites
+
     @property
     def unblinded(self) -> bool:
         return is_unblinded(self.role)

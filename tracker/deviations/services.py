@@ -152,7 +152,7 @@ def _checked_links(session: Session, actor: Actor, links: dict[str, Any]) -> dic
         row = session.execute(
             select(column, table.c.site_code).where(func.upper(column) == value.upper())
         ).first()
-        stored = None if row is None or not (actor.trial_wide or row[1] in actor.sites) else row[0]
+        stored = None if row is None or not actor.works_at(row[1]) else row[0]
         if stored is None:
             raise NotFound(
                 N_("No record has the ID %(value)s"), params={"value": value},

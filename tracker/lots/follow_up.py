@@ -25,6 +25,7 @@ from tracker.lots.models import Container, Lot, LotFollowUp, QcResult
 from tracker.lots.records import find_lot, follow_ups_view
 from tracker.notifications.services import queue_notification
 from tracker.roles import Actor
+from tracker.sites.scope import ALL_SITES
 
 # (session, lot number) -> the bags prepared from the lot, oldest first:
 # [{"bag_id", "participant_id", "randomization_code", "status"}] (pharmacy.preparation.bags_from_lot).
@@ -105,7 +106,7 @@ def close_follow_up(
     containers = (
         session.execute(
             select(Container.container_id).where(Container.lot_id == lot.id).order_by(Container.id),
-            execution_options={"all_sites": True},
+            execution_options=ALL_SITES,
         )
         .scalars()
         .all()
@@ -184,7 +185,7 @@ def affected(uow: UnitOfWork, actor: Actor, lot_number: str) -> dict[str, Any]:
             ]
         if failed:
             # The safety code-breaks reach every site; a reader bound to sites reads those sites' part only.
-            bags = [b for b in _bags(session, lot.lot_number) if actor.trial_wide or b["site"] in actor.sites]
+            bags = [b for b in _bags(session, lot.lot_number) if actor.works_at(b["site"])]
             if is_unblinded(role):
                 answer["bags"] = bags
             if is_unblinded(role) or role == "investigator":

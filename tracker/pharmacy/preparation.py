@@ -25,6 +25,7 @@ from tracker.pharmacy.rules import LIVE_STATUSES
 from tracker.randomization import allocation
 from tracker.randomization.models import Participant, RandomizationCode, same_code
 from tracker.roles import Actor
+from tracker.sites.scope import ALL_SITES
 from tracker.stock.services import take_from_stock, vehicle_in_stock
 from tracker.studies.definition import StudyDefinition
 from tracker.studies.services import current_study
@@ -399,7 +400,7 @@ def bags_from_lot(session: Session, lot_number: str) -> list[dict[str, Any]]:
         .join(BagPreparation, BagPreparation.bag_pk == Bag.id)
         .where(BagPreparation.lot_number == lot_number)
         .order_by(Bag.id),
-        execution_options={"all_sites": True},
+        execution_options=ALL_SITES,
     ).all()
     return [
         {"bag_id": b, "participant_id": p, "randomization_code": c, "status": s, "site": site}

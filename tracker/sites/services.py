@@ -118,7 +118,7 @@ def _usable(session: Session, actor: Actor, needed: tuple[str, ...] | None) -> l
     """The sites of a kind in `needed` that the person works for (all of them for a person of the trial)."""
     return [
         s for s in _all(session)
-        if rules.kind_fits(s.kind, needed) and (actor.trial_wide or s.code in actor.sites)
+        if rules.kind_fits(s.kind, needed) and actor.works_at(s.code)
     ]  # fmt: skip
 
 
@@ -151,7 +151,7 @@ def choose_site(
     code = rules.normal_code(requested)
     if code:
         site = _find(session, code)
-        if not actor.trial_wide and site.code not in actor.sites:
+        if not actor.works_at(site.code):
             raise Forbidden(
                 N_("You work for site(s) %(sites)s, not for %(site)s"),
                 params={"sites": ", ".join(actor.sites), "site": site.code}, code="not_your_site",

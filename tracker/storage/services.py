@@ -456,7 +456,7 @@ def _open_deviations(
                 {"container_id": container_id, "lot_number": lot_number}, title, "storage_excursion",
             )  # fmt: skip
             # The answer names the deviations of the person's sites only (another site's is theirs).
-            if deviation is not None and (actor.trial_wide or deviation.site_code in actor.sites):
+            if deviation is not None and actor.works_at(deviation.site_code):
                 opened.append(deviation.deviation_id)
             deviation_id = (
                 deviation.deviation_id if deviation is not None else _deviation_of(session, container_id)
