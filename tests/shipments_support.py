@@ -71,3 +71,17 @@ def in_quarantine(client: Any) -> list[str]:
 def in_pharmacy_stock(pharmacist: Any) -> set[str]:
     stock = pharmacist.get("/api/v1/stock").json
     return {c["container_id"] for kit in stock["kits"] for c in kit["containers"] if c["in_stock"]}
+
+
+def received_at(sender: Any, receiver: Any, site: str, container_ids: list[str]) -> str:
+    """`container_ids` shipped by `sender` to `site`, dispatched, and received whole there by `receiver`: the
+    shipment's ID."""
+    planned = sender.post(
+        "/api/v1/shipments", json={"destination_site": site, "container_ids": container_ids}
+    )
+    assert planned.status_code == 201, planned.json
+    sid = planned.json["shipment_id"]
+    assert sender.post(f"/api/v1/shipments/{sid}/dispatch").status_code == 200
+    received = receiver.post(f"/api/v1/shipments/{sid}/receipt", json={"container_ids": container_ids})
+    assert received.status_code == 200, received.json
+    return sid

@@ -16,6 +16,7 @@ from tests.conftest import PASSWORD
 from tests.integration.randomization_support import fresh_code, import_list
 from tests.lots_support import PASSING, create_lot, enter_results, issue_kits
 from tests.pdf_support import pdf_text
+from tests.shipments_support import received_at
 from tests.sites_support import add_site
 from tests.ward_support import move, start
 from tracker.notifications.models import Notification
@@ -394,13 +395,8 @@ def test_a_late_failure_recorded_at_the_lab_names_the_participants_of_the_hospit
     assert _release(qa, CELL).status_code == 200
     assert _release(qa, VEHICLE).status_code == 200
     shipped = [cells["containers"][0]["container_id"], vehicle["containers"][0]["container_id"]]
-    planned = lab_gmp.post("/api/v1/shipments", json={"destination_site": "BJ-01", "container_ids": shipped})
-    assert planned.status_code == 201, planned.json
-    sid = planned.json["shipment_id"]
-    assert lab_gmp.post(f"/api/v1/shipments/{sid}/dispatch").status_code == 200
     bj_pharmacist = login("pharmacist", sites=("BJ-01",))
-    received = bj_pharmacist.post(f"/api/v1/shipments/{sid}/receipt", json={"container_ids": shipped})
-    assert received.status_code == 200, received.json
+    received_at(lab_gmp, bj_pharmacist, "BJ-01", shipped)
 
     code = fresh_code()
     import_list(runner, tmp_path, [(code, "A", "active"), (fresh_code(), "A", "placebo")])

@@ -17,6 +17,7 @@ from tests.shipments_support import (
     dispatched,
     in_quarantine,
     logger_csv,
+    received_at,
     released_lots,
     road_start,
 )
@@ -95,13 +96,7 @@ def test_a_late_failure_recorded_at_the_lab_names_every_container_of_the_lot_whe
         )
         assert signed.status_code == 200, signed.json
     kit = [ids[0], vehicle]
-    planned = lab_gmp.post("/api/v1/shipments", json={"destination_site": "BJ-01", "container_ids": kit})
-    assert planned.status_code == 201, planned.json
-    sid = planned.json["shipment_id"]
-    assert lab_gmp.post(f"/api/v1/shipments/{sid}/dispatch").status_code == 200
-    bj_pharmacist = login("pharmacist", sites=("BJ-01",))
-    received = bj_pharmacist.post(f"/api/v1/shipments/{sid}/receipt", json={"container_ids": kit})
-    assert received.status_code == 200, received.json
+    received_at(lab_gmp, login("pharmacist", sites=("BJ-01",)), "BJ-01", kit)
 
     failed = lab_gmp.post(f"/api/v1/lots/{lot}/qc-results", json={"test": "sterility", "value": "positive"})
     assert failed.status_code == 201, failed.json
