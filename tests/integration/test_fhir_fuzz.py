@@ -17,6 +17,10 @@ from tests.integration.test_fhir import READERS, _reader, _validated, infused  #
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
 DERANDOMIZE = "FUZZ_EXAMPLES" not in os.environ
+FUZZ = settings(
+    max_examples=EXAMPLES, derandomize=DERANDOMIZE, deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)  # fmt: skip
 
 PATHS = (
     "/fhir/Patient/{}",
@@ -60,8 +64,7 @@ def _check(response) -> None:  # noqa: ANN001
         assert body["resourceType"] != "OperationOutcome", body
 
 
-@settings(max_examples=EXAMPLES, derandomize=DERANDOMIZE, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+@FUZZ
 @given(data=st.data())
 def test_reads_by_id_answer_a_resource_or_an_operation_outcome_never_a_5xx(infused, data):  # noqa: F811
     role = data.draw(st.sampled_from(READERS), label="role")
@@ -70,8 +73,7 @@ def test_reads_by_id_answer_a_resource_or_an_operation_outcome_never_a_5xx(infus
     _check(_reader(infused, role).get(path.format(quote(value, safe="")), follow_redirects=True))
 
 
-@settings(max_examples=EXAMPLES, derandomize=DERANDOMIZE, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+@FUZZ
 @given(data=st.data())
 def test_searches_answer_a_bundle_or_an_operation_outcome_never_a_5xx(infused, data):  # noqa: F811
     role = data.draw(st.sampled_from(READERS), label="role")

@@ -74,9 +74,9 @@ def _scan_facts_query(at_sites: bool) -> Any:
     bag = Bag.bag_id == bindparam("bag_id")
     # The wristband arrives as its key (upper case); IDs are stored as first enrolled.
     participant = func.upper(Participant.participant_id) == bindparam("participant_id")
-    if at_sites:
-        bag = and_(bag, Bag.site_code.in_(bindparam("sites", expanding=True)))
-        participant = and_(participant, Participant.site_code.in_(bindparam("sites", expanding=True)))
+    if at_sites:  # each model's own scoping (tracker/sites/models.py), over the sites bound at execution
+        bag = and_(bag, Bag.site_filter(bindparam("sites", expanding=True)))
+        participant = and_(participant, Participant.site_filter(bindparam("sites", expanding=True)))
     return select(
         Bag.id, Bag.bag_id, Bag.status, Bag.use_by, Bag.quarantined, Bag.participant_id,
         Bag.randomization_code, exists().where(participant).label("participant_known"),
