@@ -20,6 +20,7 @@ from tracker.audit import records, rules
 from tracker.audit.services import append_event
 from tracker.audit.verification import latest_images
 from tracker.db import utcnow
+from tracker.roles import SYSTEM
 
 MIGRATE_ACTION, MIGRATE_ENTITY = "migrate", "audit_trail"
 
@@ -86,7 +87,7 @@ def record_migrated_rows(
         return 0
     # The counts are sealed (blinding.py, `audit_trail`): how many thaws there are says which arm was used.
     append_event(
-        conn, at=utcnow(), username="system", role="admin", action=MIGRATE_ACTION,
+        conn, at=utcnow(), username=SYSTEM.username, role=SYSTEM.role, action=MIGRATE_ACTION,
         entity_type=MIGRATE_ENTITY, entity_id=revision, before=None,
         after=rules.normalise({"revision": revision, "rows_by_table": rows_by_table}), reason=reason,
         images=images,
